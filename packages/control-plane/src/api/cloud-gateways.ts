@@ -1,0 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.ts';
+
+// Placeholder: replaced by the real module.
+export function registerCloudGatewayRoutes(_app: FastifyInstance, _ctx: AppContext): void {}

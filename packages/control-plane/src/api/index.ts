@@ -1,0 +1,13 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.ts';
+import { registerControlPlaneRoutes } from './control-planes.ts';
+import { registerCloudGatewayRoutes } from './cloud-gateways.ts';
+import { registerCoreEntityRoutes } from './core-entities.ts';
+
+/** Every API group; each module declares its routes and calls its service. */
+export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/health', async () => ({ status: 'ok' }));
+  registerControlPlaneRoutes(app, ctx);
+  registerCloudGatewayRoutes(app, ctx);
+  await registerCoreEntityRoutes(app, ctx);
+}

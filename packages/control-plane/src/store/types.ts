@@ -1,0 +1,173 @@
+import type { EntityType } from '@gatehouse/schema';
+
+// The one store interface. Two implementations: sqlite.ts (node:sqlite, embedded default) and
+// postgres.ts (pg, DATABASE_URL). Both pass store.cases.ts. Rows are plain JSON-able objects; the API
+// layer owns wire shapes and validation, the store owns persistence, uniqueness and transactions.
+
+/** Timestamps in rows are epoch milliseconds; the API converts to ISO strings or Kong's seconds. */
+export interface ControlPlaneRow {
+  id: string;
+  name: string;
+  description: string;
+  labels: Record<string, string>;
+  cluster_type: string;
+  auth_type: string;
+  cloud_gateway: boolean;
+  proxy_urls: { host: string; port: number; protocol: string }[];
+  /** 10 hex chars, unique, used in endpoints and hostnames. */
+  dns_prefix: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DataplaneGroupRow {
+  id: string;
+  provider: string | null;
+  region: string;
+  state: string;
+  state_metadata: { reported_status?: string; reason?: string } | null;
+  hostnames: string[];
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConfigurationRow {
+  id: string;
+  control_plane_id: string;
+  control_plane_geo: string;
+  kind: string;
+  /** The groups as the user asked for them, echoed as `dataplane_group_config`. */
+  dataplane_group_config: { provider?: string; region: string }[];
+  dataplane_groups: DataplaneGroupRow[];
+  entity_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A Kong core entity. `body` is the full stored entity (id, timestamps and every field included). */
+export interface EntityRow {
+  id: string;
+  control_plane_id: string;
+  type: EntityType;
+  /** The entity's unique name within (control plane, type), or null: `name`, `username`, `instance_name`... */
+  name: string | null;
+  body: Record<string, unknown>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  /** sha256 hex of the token; the token itself is never stored. */
+  hash: string;
+  created_at: number;
+}
+
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}
+
+export interface ControlPlaneFilter {
+  ids?: string[];
+  nameEq?: string;
+  nameNeq?: string;
+  nameContains?: string;
+  /** Any of these cluster types. */
+  clusterTypes?: string[];
+  clusterTypesNot?: string[];
+  cloudGateway?: boolean;
+}
+
+/**
+ * Kong-style list: stable order (insertion), opaque cursor. `after` is the cursor returned by the
+ * previous page (`null` when there is no next page).
+ */
+export interface EntityListQuery {
+  limit: number;
+  after?: string | null;
+  /** Equality on a foreign key inside body: `{ 'service': id }` means body.service.id = id. */
+  refs?: Partial<Record<'service' | 'route' | 'consumer' | 'consumer_group' | 'upstream' | 'certificate', string>>;
+  /** Tags filter: every tag in `all` (Kong `tags=a,b`) or any tag in `any` (Kong `tags=a/b`). */
+  tags?: { all?: string[]; any?: string[] };
+  nameEq?: string;
+  nameContains?: string;
+}
+
+export interface EntityPage {
+  rows: EntityRow[];
+  /** Cursor for the next page, or null on the last page. */
+  next: string | null;
+}
+
+/** Thrown on a unique-constraint violation; `constraint` names what collided. */
+export class StoreConflictError extends Error {
+  readonly code = 'ERR_STORE_CONFLICT';
+  readonly constraint: string;
+  constructor(constraint: string, message = `unique constraint violated: ${constraint}`) {
+    super(message);
+    this.constraint = constraint;
+  }
+}
+
+export interface StoreTx {
+  controlPlanes: {
+    /** Throws StoreConflictError('name') when the name exists, ('dns_prefix') when the prefix does. */
+    insert(row: ControlPlaneRow): Promise<void>;
+    get(id: string): Promise<ControlPlaneRow | undefined>;
+    getByName(name: string): Promise<ControlPlaneRow | undefined>;
+    list(filter: ControlPlaneFilter, page: PageQuery): Promise<{ rows: ControlPlaneRow[]; total: number }>;
+    /** Whole-row replace by id; StoreConflictError('name') on a duplicate name. Returns false if absent. */
+    update(row: ControlPlaneRow): Promise<boolean>;
+    /** Deletes the control plane, its configuration and every entity of it. Returns false if absent. */
+    delete(id: string): Promise<boolean>;
+  };
+  configurations: {
+    /** Insert or replace the configuration of (control_plane_id, control_plane_geo). */
+    put(row: ConfigurationRow): Promise<void>;
+    get(id: string): Promise<ConfigurationRow | undefined>;
+    getByControlPlane(controlPlaneId: string): Promise<ConfigurationRow[]>;
+    list(filter: { controlPlaneIds?: string[]; geos?: string[] }, page: PageQuery): Promise<{ rows: ConfigurationRow[]; total: number }>;
+    delete(id: string): Promise<boolean>;
+  };
+  /** Hostnames handed out, kept forever so that none is ever reused. */
+  hostnames: {
+    /** Throws StoreConflictError('hostname') if the hostname was ever claimed. */
+    claim(hostname: string, controlPlaneId: string): Promise<void>;
+    release(controlPlaneId: string): Promise<void>;
+  };
+  entities: {
+    /** Throws StoreConflictError('<type>.name') on a duplicate non-null name, ('<type>.id') on a duplicate id. */
+    insert(row: EntityRow): Promise<void>;
+    get(controlPlaneId: string, type: EntityType, id: string): Promise<EntityRow | undefined>;
+    getByName(controlPlaneId: string, type: EntityType, name: string): Promise<EntityRow | undefined>;
+    list(controlPlaneId: string, type: EntityType, query: EntityListQuery): Promise<EntityPage>;
+    /** Every entity of a control plane of the given type, in insertion order (for the compiler). */
+    all(controlPlaneId: string, type: EntityType): Promise<EntityRow[]>;
+    /** Whole-row replace; StoreConflictError on a duplicate name. Returns false if absent. */
+    update(row: EntityRow): Promise<boolean>;
+    delete(controlPlaneId: string, type: EntityType, id: string): Promise<boolean>;
+    count(controlPlaneId: string, type: EntityType, refs?: EntityListQuery['refs']): Promise<number>;
+  };
+  tokens: {
+    insert(row: TokenRow): Promise<void>;
+    findByHash(hash: string): Promise<TokenRow | undefined>;
+    count(): Promise<number>;
+  };
+  /** Small platform settings and secrets (local CA, ACME account key...). */
+  settings: {
+    get(key: string): Promise<string | undefined>;
+    set(key: string, value: string): Promise<void>;
+  };
+}
+
+export interface Store extends StoreTx {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Runs `fn` in one transaction: commits when it resolves, rolls back when it throws. Transactions
+   * are serialized on SQLite (one writer) and real on PostgreSQL.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
