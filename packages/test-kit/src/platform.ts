@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../control-plane/src/main.ts', import.meta.url));
+
+export interface RunningPlatform {
+  apiUrl: string;
+  proxyPort: number;
+  /** The admin token printed on first start, or the one passed in GATEHOUSE_ADMIN_TOKEN. */
+  token: string;
+  dataDir: string;
+  output(): string;
+  /** Calls the API with the admin token; JSON in, JSON out. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** Stop, then start again on the same data dir (and the same token). */
+  restart(): Promise<RunningPlatform>;
+  /** Stop and delete the data dir. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts `npm start`'s entry point as a real child process on ephemeral loopback ports, in a fresh
+ * data dir unless one is given, and reads the URLs and token it prints.
+ * @example const platform = await startPlatform(); t.after(() => platform.destroy());
+ */
+export async function startPlatform(options: { env?: Record<string, string>; dataDir?: string; token?: string } = {}): Promise<RunningPlatform> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-'));
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_API_PORT: '0',
+    GATEHOUSE_PROXY_PORT: '0',
+    GATEHOUSE_PROXY_TLS_PORT: '0',
+    GATEHOUSE_CLUSTER_PORT: '0',
+    GATEHOUSE_TELEMETRY_PORT: '0',
+    GATEHOUSE_LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  if (options.token) env.GATEHOUSE_ADMIN_TOKEN = options.token;
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`platform did not start within 20 s:\n${output}`)), 20_000);
+    const check = () => {
+      if (/Proxy:\s+http/.test(output) && /Admin token/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`platform exited with ${code} before starting:\n${output}`));
+    });
+  });
+
+  const apiUrl = /API:\s+(http\S+)/.exec(output)![1];
+  const proxyPort = Number(/Proxy:\s+http:\/\/[^\s]+:(\d+)/.exec(output)![1]);
+  const token = options.token ?? /Admin token \(shown once; store it now\): (kpat_\S+)/.exec(output)?.[1] ?? '';
+  return platformHandle(child, exited, { apiUrl, proxyPort, token, dataDir, output: () => output, options });
+}
+
+function platformHandle(child: ChildProcess, exited: Promise<number | null>, state: { apiUrl: string; proxyPort: number; token: string; dataDir: string; output: () => string; options: { env?: Record<string, string> } }): RunningPlatform {
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return {
+    apiUrl: state.apiUrl,
+    proxyPort: state.proxyPort,
+    token: state.token,
+    dataDir: state.dataDir,
+    output: state.output,
+    async api(method, path, body) {
+      const res = await fetch(state.apiUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${state.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    stop,
+    async restart() {
+      await stop();
+      return startPlatform({ env: state.options.env, dataDir: state.dataDir, token: state.token });
+    },
+    async destroy() {
+      await stop();
+      rmSync(state.dataDir, { recursive: true, force: true });
+    },
+  };
+}
