@@ -1,0 +1,4 @@
+export * from './kit.ts';
+export * from './errors.ts';
+export { PLUGIN_SCHEMAS, PLUGIN_REFINEMENTS, isKnownPlugin, validatePluginConfig } from './schemas.ts';
+export { PLUGIN_HANDLERS } from './handlers.ts';

@@ -1,0 +1,160 @@
+import type { Static, TSchema } from '@gatehouse/schema';
+
+// The plugin contract: the only API a plugin sees. The data plane and `runPlugin()` both build a
+// `PluginContext`, so a handler behaves the same under test and in the proxy.
+
+/** Request or response headers: lower-case names, as node:http and undici give them. */
+export type Headers = Record<string, string | string[] | undefined>;
+
+/** Regex captures of the matched route path: numbered (`'0'` = whole match) and named. */
+export type UriCaptures = Record<string, string | undefined>;
+
+/**
+ * A response produced by a plugin instead of the upstream's. `kind: 'exit'` is Kong's
+ * `kong.response.exit` (body as given); `'error'` is `kong.response.error` (Kong's error template with
+ * `request_id`, content type negotiated from `Accept`).
+ */
+export interface PluginResponse {
+  kind: 'exit' | 'error';
+  status: number;
+  /** exit: an object (sent as JSON), a string or Buffer (sent raw), or null (empty). error: the message. */
+  body: unknown;
+  headers: Record<string, string> | null;
+}
+
+/** What `compile` receives besides the config: facts about the snapshot being loaded. */
+export interface CompileEnv {
+  gatewayId: string;
+}
+
+export interface PluginContextInit {
+  requestId: string;
+  clientIp: string;
+  scheme: 'http' | 'https';
+  /** Host header, lower-cased, without port. */
+  host: string;
+  method: string;
+  /** Path as received, without query (Kong's raw path). */
+  rawPath: string;
+  /** Upstream path the router built. */
+  path: string;
+  /** Raw query without `?`; null when the request had no `?`. */
+  query: string | null;
+  headers: Headers;
+  routeId?: string | null;
+  serviceId?: string | null;
+  uriCaptures?: UriCaptures | null;
+  body?: Buffer | null;
+  slots?: unknown[];
+}
+
+const NO_SLOTS: unknown[] = [];
+
+/**
+ * The per-request context handlers see. Fields starting as the client request (`method`, `path`,
+ * `query`, `headers`, `body`) describe the request *to the upstream*: plugins change them in place.
+ * Every field is set in the constructor so its shape never changes.
+ * @example
+ * access(ctx) { ctx.headers['x-added'] = 'yes'; if (!ok) return ctx.error(401, 'Unauthorized'); }
+ */
+export class PluginContext {
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly scheme: 'http' | 'https';
+  readonly host: string;
+  readonly rawPath: string;
+  readonly routeId: string | null;
+  readonly serviceId: string | null;
+  readonly uriCaptures: UriCaptures | null;
+  /** Client request headers as received (after hop-by-hop removal); do not mutate. */
+  readonly requestHeaders: Headers;
+  method: string;
+  path: string;
+  query: string | null;
+  headers: Headers;
+  /** The buffered request body: set only when a plugin in the chain declares `needsBody`. */
+  body: Buffer | null;
+  /** Response status and headers, set before `headerFilter`; headers are mutable there. */
+  status: number;
+  responseHeaders: Headers | null;
+  /** Per-request plugin data, one slot per chain position. */
+  slots: unknown[];
+  /** The response a plugin answered with, if any. */
+  exit: PluginResponse | null;
+
+  constructor(init: PluginContextInit) {
+    this.requestId = init.requestId;
+    this.clientIp = init.clientIp;
+    this.scheme = init.scheme;
+    this.host = init.host;
+    this.rawPath = init.rawPath;
+    this.routeId = init.routeId ?? null;
+    this.serviceId = init.serviceId ?? null;
+    this.uriCaptures = init.uriCaptures ?? null;
+    this.requestHeaders = init.headers;
+    this.method = init.method;
+    this.path = init.path;
+    this.query = init.query;
+    this.headers = { ...init.headers };
+    this.body = init.body ?? null;
+    this.status = 0;
+    this.responseHeaders = null;
+    this.slots = init.slots ?? NO_SLOTS;
+    this.exit = null;
+  }
+
+  /**
+   * Answers the client with `body` and stops the access phase (Kong's `kong.response.exit`).
+   * @example return ctx.respond(403, { message: 'Forbidden' });
+   */
+  respond(status: number, body: unknown = null, headers: Record<string, string> | null = null): PluginResponse {
+    this.exit = { kind: 'exit', status, body, headers };
+    return this.exit;
+  }
+
+  /**
+   * Answers with Kong's error template (`{"message": ..., "request_id": ...}`, negotiated by Accept)
+   * and stops the access phase (Kong's `kong.response.error`).
+   * @example return ctx.error(401, 'No API key found in request', { 'WWW-Authenticate': 'Key' });
+   */
+  error(status: number, message: string | null = null, headers: Record<string, string> | null = null): PluginResponse {
+    this.exit = { kind: 'error', status, body: message, headers };
+    return this.exit;
+  }
+}
+
+type PhaseResult = void | PluginResponse;
+
+/** A plugin: Kong's phases, camelCased; implement only the phases you need. */
+export interface PluginDefinition<S extends TSchema = TSchema, State = Static<S>> {
+  /** Equals the folder name and the plugin entity's `name`. */
+  name: string;
+  /** Kong's PRIORITY: higher runs first. */
+  priority: number;
+  /** Config schema (`config` of the plugin entity), with Kong's defaults. */
+  schema: S;
+  /** Config-only work, once per snapshot load; the result is what the phases receive. */
+  compile?: (config: Static<S>, env: CompileEnv) => State;
+  /** Whether this config needs the request body buffered into `ctx.body` before `access`. */
+  needsBody?: (config: Static<S>) => boolean;
+  rewrite?: (ctx: PluginContext, state: State) => PhaseResult | Promise<PhaseResult>;
+  access?: (ctx: PluginContext, state: State) => PhaseResult | Promise<PhaseResult>;
+  /** Synchronous, as in Kong: it runs between the upstream's headers and the client's. */
+  headerFilter?: (ctx: PluginContext, state: State) => void;
+  /** After the response has been sent; errors are logged, never seen by the client. */
+  log?: (ctx: PluginContext, state: State) => void | Promise<void>;
+}
+
+/** A plugin definition with its types erased, as registries and the data plane hold it. */
+export type AnyPlugin = PluginDefinition<TSchema, any>;
+
+/**
+ * Declares a plugin; returns it unchanged, typed.
+ * @example
+ * export default definePlugin({ name: 'x', priority: 1, schema: xSchema, access: (ctx) => {} });
+ */
+export function definePlugin<S extends TSchema, State = Static<S>>(plugin: PluginDefinition<S, State>): PluginDefinition<S, State> {
+  return plugin;
+}
+
+export { parseQuery, encodeQuery, type QueryArgs, type QueryValue } from './query.ts';

@@ -1,0 +1,33 @@
+import { validate, type FieldError, type TSchema, type ValidationResult } from '@gatehouse/schema';
+import { refineRequestTransformer, requestTransformerSchema } from './request-transformer/schema.ts';
+
+// Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
+// files only, never handlers.
+
+/** Config schema of every plugin Gatehouse ships, by plugin name. */
+export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
+  'request-transformer': requestTransformerSchema,
+};
+
+/** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
+export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldError[]>> = {
+  'request-transformer': refineRequestTransformer,
+};
+
+/** Whether Gatehouse knows a plugin of this name. */
+export const isKnownPlugin = (name: string): boolean => Object.hasOwn(PLUGIN_SCHEMAS, name);
+
+/**
+ * Validates a plugin config against its schema and refinements, filling Kong's defaults.
+ * Field paths are relative to `config`.
+ * @example validatePluginConfig('request-transformer', { add: { headers: ['x:1'] } }) // { ok: true, value: { ... } }
+ */
+export function validatePluginConfig(name: string, config: unknown): ValidationResult<Record<string, unknown>> {
+  const schema = PLUGIN_SCHEMAS[name];
+  if (schema === undefined) return { ok: false, errors: [{ field: 'name', rule: 'invalid', reason: `plugin '${name}' not enabled; add it to the 'plugins' configuration property` }] };
+  const result = validate(schema, config ?? {});
+  if (!result.ok) return result;
+  const refine = PLUGIN_REFINEMENTS[name];
+  const errors = refine ? refine(result.value) : [];
+  return errors.length === 0 ? (result as ValidationResult<Record<string, unknown>>) : { ok: false, errors };
+}
