@@ -1,0 +1,18 @@
+import type { StoreTx } from '../types.ts';
+import type { Executor } from '../sql.ts';
+import { configurationQueries } from './configurations.ts';
+import { controlPlaneQueries } from './control-planes.ts';
+import { entityQueries } from './entities.ts';
+import { hostnameQueries, settingQueries, tokenQueries } from './small-tables.ts';
+
+/** Every store method, written once over an Executor: the drivers differ only below it. */
+export function createQueries(db: Executor): StoreTx {
+  return {
+    controlPlanes: controlPlaneQueries(db),
+    configurations: configurationQueries(db),
+    hostnames: hostnameQueries(db),
+    entities: entityQueries(db),
+    tokens: tokenQueries(db),
+    settings: settingQueries(db),
+  };
+}
