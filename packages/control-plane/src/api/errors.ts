@@ -7,7 +7,8 @@ import type { FieldError } from '@gatehouse/schema';
 export const PROBLEM_JSON = 'application/problem+json';
 
 /** Konnect's correlation id: `konnect:trace:<digits>`. */
-export const traceId = (): string => `konnect:trace:${randomInt(1e15)}${randomInt(1e4)}`;
+// randomInt refuses a range above 2^48, so the 19 digits come in two draws.
+export const traceId = (): string => `konnect:trace:${randomInt(1e14)}${randomInt(1e5)}`;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
