@@ -1,0 +1,24 @@
+/** Stable error codes of @gatehouse/data-plane; tests assert these, never messages. */
+export const DP_ERRORS = {
+  SNAPSHOT_FORMAT: 'ERR_DP_SNAPSHOT_FORMAT',
+  SNAPSHOT_INVALID: 'ERR_DP_SNAPSHOT_INVALID',
+  PLUGIN_UNKNOWN: 'ERR_DP_PLUGIN_UNKNOWN',
+  PLUGIN_CONFIG_INVALID: 'ERR_DP_PLUGIN_CONFIG_INVALID',
+  ROUTE_REGEX_INVALID: 'ERR_DP_ROUTE_REGEX_INVALID',
+  HOSTNAME_TAKEN: 'ERR_DP_HOSTNAME_TAKEN',
+  NOT_LISTENING: 'ERR_DP_NOT_LISTENING',
+  /** Internal: a streamed request body went over maxBodyBytes. */
+  BODY_TOO_LARGE: 'ERR_DP_BODY_TOO_LARGE',
+} as const;
+
+export type DataPlaneErrorCode = (typeof DP_ERRORS)[keyof typeof DP_ERRORS];
+
+/** An Error with a stable `code`. */
+export class DataPlaneError extends Error {
+  readonly code: DataPlaneErrorCode;
+  constructor(code: DataPlaneErrorCode, message: string) {
+    super(message);
+    this.name = 'DataPlaneError';
+    this.code = code;
+  }
+}
