@@ -146,7 +146,7 @@ export interface PluginDefinition<S extends TSchema = TSchema, State = Static<S>
 }
 
 /** A plugin definition with its types erased, as registries and the data plane hold it. */
-export type AnyPlugin = PluginDefinition<TSchema, any>;
+export type AnyPlugin = PluginDefinition<any, any>;
 
 /**
  * Declares a plugin; returns it unchanged, typed.
