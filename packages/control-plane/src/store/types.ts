@@ -167,6 +167,9 @@ export interface Store extends StoreTx {
   /**
    * Runs `fn` in one transaction: commits when it resolves, rolls back when it throws. Transactions
    * are serialized on SQLite (one writer) and real on PostgreSQL.
+   * On PostgreSQL they run SERIALIZABLE, and `fn` runs again (up to 10 times) when PostgreSQL aborts it
+   * for a conflicting concurrent transaction (SQLSTATE 40001/40P01): keep side effects after the call.
+   * Inside `fn` use only `tx`: calling `store.*` there throws ERR_STORE_REENTRANT (it would deadlock).
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
