@@ -36,7 +36,7 @@ async function setup(t: TestContext) {
   return { api, cp, base, refused, changes: () => changes };
 }
 
-export function assertKongError(body: any, field?: string): void {
+function assertKongError(body: any, field?: string): void {
   assert.equal(typeof body?.message, 'string', JSON.stringify(body));
   if (body.status === 401) return;
   assert.equal(typeof body.code, 'number');
