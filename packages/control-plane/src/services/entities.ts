@@ -70,7 +70,8 @@ const kongFields = (errors: FieldError[], prefix = ''): FieldError[] => {
     const field = prefix + e.field.split('.').filter((part) => !/^\d+$/.test(part)).join('.');
     if (seen.has(field)) continue;
     seen.add(field);
-    out.push({ ...e, field: field || 'body', reason: prefix && !e.reason.startsWith(prefix) ? `${prefix}${e.reason}` : e.reason });
+    // validate() starts reasons with the field's path; give them the same prefix as the field.
+    out.push({ ...e, field: field || 'body', reason: prefix && e.field && e.reason.startsWith(e.field) ? `${prefix}${e.reason}` : e.reason });
   }
   return out;
 };
