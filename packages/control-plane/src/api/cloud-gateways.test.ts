@@ -35,8 +35,11 @@ const v1 = (id: string, regions: string[] = ['us'], geo = 'us') => ({
   dataplane_groups: regions.map((region) => ({ provider: 'aws', region })),
 });
 
+// Lists order by created_at (milliseconds), then id: a pause keeps creation order observable.
 async function put(api: TestApi, body: unknown, version = 'v3') {
-  return api.request('PUT', `/${version}/cloud-gateways/configurations`, body);
+  const res = await api.request('PUT', `/${version}/cloud-gateways/configurations`, body);
+  await new Promise((resolve) => setTimeout(resolve, 2));
+  return res;
 }
 
 async function listAll(api: TestApi, query = '') {

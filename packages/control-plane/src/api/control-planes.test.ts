@@ -18,9 +18,13 @@ async function setup(t: TestContext): Promise<TestApi> {
   return api;
 }
 
+// Lists order by created_at (milliseconds), then id: a pause keeps creation order observable.
+const tick = () => new Promise((resolve) => setTimeout(resolve, 2));
+
 async function create(api: TestApi, body: Record<string, unknown>) {
   const res = await api.request('POST', '/v2/control-planes', body);
   assert.equal(res.status, 201, res.raw);
+  await tick();
   return res.body;
 }
 
@@ -121,6 +125,7 @@ describe('POST /v2/control-planes', () => {
     ['a one-character name', { name: 'a' }, 'name', 'min_length'],
     ['a 257-character name', { name: long(257) }, 'name', 'max_length'],
     ['a name that is a number', { name: 42 }, 'name', 'is_string'],
+    ['a blank name', { name: '   ' }, 'name', 'invalid'],
     ['a 2049-character description', { name: 'ok', description: long(2049) }, 'description', 'max_length'],
     ['a null description', { name: 'ok', description: null }, 'description', 'is_string'],
     ['an unknown property', { name: 'ok', id: UNKNOWN_ID }, 'id', 'unknown_property'],
@@ -450,6 +455,7 @@ describe('PATCH /v2/control-planes/{id}', () => {
 
   const badPatches: [what: string, body: unknown, field: string][] = [
     ['a one-character name', { name: 'x' }, 'name'],
+    ['a blank name', { name: '  ' }, 'name'],
     ['a reserved label key', { labels: { mesh: 'x' } }, 'labels.mesh'],
     ['an invalid label value', { labels: { env: '-x' } }, 'labels.env'],
     ['an unknown auth_type', { auth_type: 'none' }, 'auth_type'],

@@ -97,8 +97,7 @@ async function claimHostname(tx: StoreTx, kind: ServerlessKind, region: string, 
   }
 }
 
-const CP_ID_FILTER_OPS = ['eq', 'oeq', 'neq'] as const;
-const FILTERS = { control_plane_id: CP_ID_FILTER_OPS, control_plane_geo: ['eq', 'oeq', 'neq'] } as const;
+const FILTERS = { control_plane_id: ['eq', 'oeq', 'neq'], control_plane_geo: ['eq', 'oeq', 'neq'] } as const;
 
 function readListQuery(query: Query) {
   const errors: FieldError[] = [];

@@ -27,6 +27,11 @@ export const controlPlaneNotFound = (): ProblemError => new ProblemError(404, CO
 
 type Deps = Pick<AppContext, 'store' | 'config' | 'events'>;
 
+// Konnect's "cannot be blank" (spec example 400CannotBeBlankExample): whitespace is not a name.
+function nameErrors(name: string | undefined): FieldError[] {
+  return name !== undefined && name.trim() === '' ? [{ field: 'name', rule: 'invalid', reason: 'name cannot be blank' }] : [];
+}
+
 // Spec #Labels: keys 1..63 characters, none starting with a reserved prefix. Values are checked by the schema.
 function labelErrors(labels: Record<string, string> | undefined): FieldError[] {
   const errors: FieldError[] = [];
@@ -172,7 +177,7 @@ export function createControlPlaneService({ store, config, events }: Deps) {
   return {
     async create(body: unknown): Promise<ControlPlane> {
       const input = readBody(createControlPlaneSchema, body);
-      const errors = labelErrors(input.labels);
+      const errors = [...nameErrors(input.name), ...labelErrors(input.labels)];
       const clusterType = canonicalClusterType(input.cluster_type ?? 'CLUSTER_TYPE_CONTROL_PLANE');
       const cloudGateway = cloudGatewayFor(clusterType, input.cloud_gateway, errors);
       if (errors.length > 0) throw bodyError(errors);
@@ -232,7 +237,7 @@ export function createControlPlaneService({ store, config, events }: Deps) {
     async update(id: string, body: unknown): Promise<ControlPlane> {
       assertUuid(id);
       const input = readBody(updateControlPlaneSchema, body);
-      const errors = labelErrors(input.labels);
+      const errors = [...nameErrors(input.name), ...labelErrors(input.labels)];
       if (errors.length > 0) throw bodyError(errors);
       return store.transaction(async (tx) => {
         const current = await find(tx, id);
