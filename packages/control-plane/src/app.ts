@@ -37,11 +37,6 @@ function frameworkError(request: FastifyRequest, error: FastifyError): ProblemEr
         ? new KongError(400, 3, 'invalid JSON body', [{ '@type': 'type.googleapis.com/kong.admin.model.v1.ErrorDetail', type: 'ERROR_TYPE_ENTITY', messages: ['request body is not valid JSON'] }])
         : new ProblemError(400, 'Invalid request format', { invalidParameters: [{ field: 'body', rule: 'invalid', reason: 'request format is invalid' }] });
   }
-  if (error.name === 'SyntaxError' || (error.statusCode === 400 && /JSON/i.test(error.message))) {
-    return kong
-      ? new KongError(400, 3, 'invalid JSON body')
-      : new ProblemError(400, 'Invalid request format', { invalidParameters: [{ field: 'body', rule: 'invalid', reason: 'request format is invalid' }] });
-  }
   return undefined;
 }
 
@@ -50,7 +45,9 @@ function frameworkError(request: FastifyRequest, error: FastifyError): ProblemEr
  * can `app.inject()` or listen on port 0.
  */
 export async function createApp(ctx: AppContext): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: API_BODY_LIMIT_BYTES, caseSensitive: true, ignoreTrailingSlash: true, routerOptions: { maxParamLength: 512 } });
+  const app = Fastify({ logger: false, bodyLimit: API_BODY_LIMIT_BYTES, routerOptions: { caseSensitive: true, ignoreTrailingSlash: true, maxParamLength: 512 } });
+  // The API takes JSON only; without this Fastify would hand text/plain bodies to handlers as strings.
+  app.removeContentTypeParser('text/plain');
   const isValidToken = createTokenChecker(ctx.store);
 
   app.addHook('onSend', async (_request, reply, payload) => {
