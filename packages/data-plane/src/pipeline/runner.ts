@@ -1,0 +1,46 @@
+import type { PluginContext, PluginResponse } from '@gatehouse/plugins';
+import type { ChainEntry } from './chain.ts';
+
+// Phase runners. Handlers may be sync or async; the runners stay synchronous until a handler
+// actually returns a promise, so an all-sync chain costs no promise.
+
+type PhaseName = 'rewrite' | 'access';
+export type PhaseOutcome = PluginResponse | null;
+
+/**
+ * Runs `rewrite` or `access` handlers in chain order until one answers (returns a response).
+ * Returns the response, null, or a promise of either; a throwing handler rejects.
+ */
+export function runPhase(entries: ChainEntry[], phase: PhaseName, ctx: PluginContext, from = 0): PhaseOutcome | Promise<PhaseOutcome> {
+  for (let i = from; i < entries.length; i++) {
+    const entry = entries[i];
+    const result = entry.plugin[phase]!(ctx, entry.state);
+    if (result instanceof Promise) return continueAsync(result, entries, phase, ctx, i + 1);
+    if (result) return result;
+  }
+  return null;
+}
+
+async function continueAsync(pending: Promise<void | PluginResponse>, entries: ChainEntry[], phase: PhaseName, ctx: PluginContext, next: number): Promise<PhaseOutcome> {
+  const result = await pending;
+  if (result) return result;
+  return runPhase(entries, phase, ctx, next);
+}
+
+/** Runs every `headerFilter` (synchronous, as Kong's header_filter). */
+export function runHeaderFilter(entries: ChainEntry[], ctx: PluginContext): void {
+  for (let i = 0; i < entries.length; i++) entries[i].plugin.headerFilter!(ctx, entries[i].state);
+}
+
+/** Runs every `log` handler after the response; failures go to `onError`, never to the client. */
+export function runLog(entries: ChainEntry[], ctx: PluginContext, onError: (error: unknown, entry: ChainEntry) => void): void {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    try {
+      const result = entry.plugin.log!(ctx, entry.state);
+      if (result instanceof Promise) result.catch((error: unknown) => onError(error, entry));
+    } catch (error) {
+      onError(error, entry);
+    }
+  }
+}

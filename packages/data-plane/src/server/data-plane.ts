@@ -1,0 +1,135 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { Snapshot } from '@gatehouse/schema';
+import { DP_ERRORS, DataPlaneError } from '../errors.ts';
+import { createPoolRegistry } from '../upstream/pools.ts';
+import { checkSnapshot, compileGateway, retireGateway, type CompiledGateway } from './gateway.ts';
+import { Exchange, onExchangeClose, type Plane } from './exchange.ts';
+import { handleRequest } from './flow.ts';
+import type { ErrorType } from './responses.ts';
+
+export interface DataPlaneOptions {
+  /** Listen address; default 127.0.0.1. */
+  host?: string;
+  /** 0 picks an ephemeral port. */
+  port: number;
+  /** Platform limit on request bodies; default 10 MiB. Larger bodies get 413. */
+  maxBodyBytes?: number;
+  logger?: Logger;
+  /** Shown in `Server` and `Via` as `gatehouse/<version>`. */
+  version?: string;
+  /** Body type of proxy errors (502, 504) when the client sent neither Accept nor Content-Type: Kong's `error_default_type`. */
+  errorDefaultType?: ErrorType;
+}
+
+export interface DataPlane {
+  listen(): Promise<{ port: number }>;
+  /** Validates and compiles a gateway's snapshot, then swaps it in whole. Throws `ERR_DP_*` and keeps the old one on failure. */
+  applySnapshot(snapshot: Snapshot): void;
+  /** Stops serving a gateway's hostnames; its pools close after its in-flight requests. */
+  removeGateway(gatewayId: string): void;
+  /** gatewayId -> hash of the snapshot being served. */
+  gatewayHashes(): Map<string, string>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * A data plane serving many gateways, each found by the request's Host.
+ * @example
+ * const dp = createDataPlane({ port: 0 });
+ * const { port } = await dp.listen();
+ * dp.applySnapshot(snapshot);
+ */
+export function createDataPlane(options: DataPlaneOptions): DataPlane {
+  const version = options.version ?? '0.1.0';
+  const plane: Plane = {
+    serverToken: `gatehouse/${version}`,
+    viaToken: `1.1 gatehouse/${version}`,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    errorDefaultType: options.errorDefaultType ?? 'text/plain',
+    logger: options.logger ?? pino({ enabled: false }),
+    pools: createPoolRegistry(),
+  };
+  const byHost = new Map<string, CompiledGateway>();
+  const byId = new Map<string, CompiledGateway>();
+
+  const server: Server<typeof IncomingMessage, typeof Exchange> = createServer<typeof IncomingMessage, typeof Exchange>({ ServerResponse: Exchange }, (req, res) => {
+    res.plane = plane;
+    res.on('close', onExchangeClose);
+    handleRequest(req, res, byHost);
+  });
+  // Expect: 100-continue: refuse an announced oversized body before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: Exchange) => {
+    const length = req.headers['content-length'];
+    if (length === undefined || Number(length) <= plane.maxBodyBytes) res.writeContinue();
+    server.emit('request', req, res);
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  let listening: Promise<{ port: number }> | null = null;
+
+  return {
+    listen() {
+      listening ??= new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve({ port: (server.address() as AddressInfo).port });
+        });
+      });
+      return listening;
+    },
+
+    applySnapshot(snapshot) {
+      checkSnapshot(snapshot);
+      for (const hostname of snapshot.hostnames) {
+        const owner = byHost.get(hostname.toLowerCase());
+        if (owner !== undefined && owner.gatewayId !== snapshot.gatewayId) {
+          throw new DataPlaneError(DP_ERRORS.HOSTNAME_TAKEN, `hostname ${hostname} is served by gateway ${owner.gatewayId}`);
+        }
+      }
+      const next = compileGateway(snapshot, plane.pools);
+      const previous = byId.get(next.gatewayId);
+      byId.set(next.gatewayId, next);
+      for (const hostname of next.hostnames) byHost.set(hostname, next);
+      if (previous !== undefined) {
+        for (const hostname of previous.hostnames) if (byHost.get(hostname) === previous) byHost.delete(hostname);
+        retireGateway(previous, plane.pools);
+      }
+      plane.logger.info({ gatewayId: next.gatewayId, hash: next.hash, routes: next.router.size }, 'snapshot applied');
+    },
+
+    removeGateway(gatewayId) {
+      const gw = byId.get(gatewayId);
+      if (gw === undefined) return;
+      byId.delete(gatewayId);
+      for (const hostname of gw.hostnames) if (byHost.get(hostname) === gw) byHost.delete(hostname);
+      retireGateway(gw, plane.pools);
+      plane.logger.info({ gatewayId }, 'gateway removed');
+    },
+
+    gatewayHashes() {
+      const out = new Map<string, string>();
+      for (const [id, gw] of byId) out.set(id, gw.hash);
+      return out;
+    },
+
+    async close() {
+      for (const gw of byId.values()) retireGateway(gw, plane.pools);
+      byId.clear();
+      byHost.clear();
+      if (server.listening) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      }
+      await plane.pools.closeAll();
+    },
+  };
+}

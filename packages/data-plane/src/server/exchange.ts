@@ -1,0 +1,189 @@
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { Headers, PluginContext, PluginResponse } from '@gatehouse/plugins';
+import { runHeaderFilter, runLog } from '../pipeline/runner.ts';
+import { EMPTY_CHAIN, type Chain } from '../pipeline/chain.ts';
+import { releaseGateway, type CompiledGateway, type RouteTarget } from './gateway.ts';
+import { appendHeader, stripResponseHopByHop } from './headers.ts';
+import { defaultMessage, errorBody, negotiate, writeGenerated, type ErrorType } from './responses.ts';
+import type { PoolRegistry } from '../upstream/pools.ts';
+
+/** What every exchange of one data plane shares. */
+export interface Plane {
+  serverToken: string;
+  viaToken: string;
+  maxBodyBytes: number;
+  errorDefaultType: ErrorType;
+  logger: Logger;
+  pools: PoolRegistry;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * One client request and its response, and the undici dispatch handler of its upstream request:
+ * node:http builds it (createServer's ServerResponse option), so a request allocates no separate
+ * state object and no per-request closures. Every field is set in the constructor.
+ */
+export class Exchange extends ServerResponse<IncomingMessage> implements Dispatcher.DispatchHandler {
+  plane: Plane | null;
+  requestId: string;
+  startedAt: number;
+  upstreamStartedAt: number;
+  gateway: CompiledGateway | null;
+  target: RouteTarget | null;
+  pctx: PluginContext | null;
+  controller: Dispatcher.DispatchController | null;
+  isUpstreamDone: boolean;
+  isBodyTooLarge: boolean;
+  hasDrainListener: boolean;
+
+  constructor(req: IncomingMessage) {
+    super(req);
+    this.plane = null;
+    this.requestId = '';
+    this.startedAt = 0;
+    this.upstreamStartedAt = 0;
+    this.gateway = null;
+    this.target = null;
+    this.pctx = null;
+    this.controller = null;
+    this.isUpstreamDone = false;
+    this.isBodyTooLarge = false;
+    this.hasDrainListener = false;
+  }
+
+  get chain(): Chain {
+    return this.target?.chain ?? this.gateway?.globalChain ?? EMPTY_CHAIN;
+  }
+
+  /** Kong-generated response: Server, latency and request-id headers, header_filter, then send. */
+  sendGenerated(status: number, contentType: string | null, body: string | Buffer, extra: Record<string, string> | null): void {
+    if (this.headersSent) return;
+    const headers: Headers = extra === null ? {} : { ...extra };
+    headers['server'] = this.plane!.serverToken;
+    headers['x-kong-response-latency'] = String(Math.round(performance.now() - this.startedAt));
+    headers['x-kong-request-id'] = this.requestId;
+    const ctx = this.pctx;
+    const chain = this.chain;
+    if (ctx !== null && chain.headerFilter.length > 0) {
+      ctx.status = status;
+      ctx.responseHeaders = headers;
+      this.runFilters(ctx, chain);
+      status = ctx.status;
+    }
+    writeGenerated(this, status, contentType, body, headers);
+  }
+
+  /** Kong's `kong.response.error`: the error template, negotiated from Accept. */
+  sendError(status: number, message: string | null, isNginxError: boolean, extra: Record<string, string> | null = null): void {
+    const req = this.req;
+    const type = negotiate(req.headers.accept, req.headers['content-type'], isNginxError ? this.plane!.errorDefaultType : null);
+    this.sendGenerated(status, `${type}; charset=utf-8`, errorBody(type, message ?? defaultMessage(status), this.requestId), extra);
+  }
+
+  /** A plugin's answer (`ctx.respond` or `ctx.error`). */
+  sendPluginResponse(r: PluginResponse): void {
+    if (r.kind === 'error') return this.sendError(r.status, typeof r.body === 'string' ? r.body : null, false, r.headers);
+    const { body } = r;
+    if (body === null || body === undefined) return this.sendGenerated(r.status, null, '', r.headers);
+    if (typeof body === 'string' || Buffer.isBuffer(body)) return this.sendGenerated(r.status, null, body, r.headers);
+    const extra = r.headers;
+    const hasType = extra !== null && Object.keys(extra).some((k) => k.toLowerCase() === 'content-type');
+    this.sendGenerated(r.status, hasType ? null : 'application/json; charset=utf-8', JSON.stringify(body), extra);
+  }
+
+  /** 413 for a body over the platform limit; the connection closes, its framing is unknown. */
+  sendTooLarge(): void {
+    this.isBodyTooLarge = true;
+    if (this.headersSent) {
+      this.destroy();
+      return;
+    }
+    this.shouldKeepAlive = false;
+    const isExpect = /100-continue/i.test(String(this.req.headers.expect ?? ''));
+    this.sendError(isExpect ? 417 : 413, 'Request size limit exceeded', false, { connection: 'close' });
+  }
+
+  private runFilters(ctx: PluginContext, chain: Chain): void {
+    try {
+      runHeaderFilter(chain.headerFilter, ctx);
+    } catch (error) {
+      this.plane!.logger.error({ err: error, requestId: this.requestId }, 'header_filter failed');
+    }
+  }
+
+  // undici dispatch handler ------------------------------------------------------------------
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
+    if (status < 200) return; // 1xx: node:http answers Expect itself; upgrades are not proxied yet.
+    const plane = this.plane!;
+    const now = performance.now();
+    const headers = upstreamHeaders as Headers;
+    stripResponseHopByHop(headers);
+    headers['via'] = appendHeader(headers['via'], plane.viaToken);
+    if (headers['server'] === undefined) headers['server'] = plane.serverToken;
+    headers['x-kong-upstream-latency'] = String(Math.round(now - this.upstreamStartedAt));
+    headers['x-kong-proxy-latency'] = String(Math.round(this.upstreamStartedAt - this.startedAt));
+    headers['x-kong-request-id'] = this.requestId;
+    const ctx = this.pctx!;
+    ctx.status = status;
+    ctx.responseHeaders = headers;
+    const chain = this.chain;
+    if (chain.headerFilter.length > 0) this.runFilters(ctx, chain);
+    this.writeHead(ctx.status, ctx.responseHeaders as Record<string, string | string[]>);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.write(chunk)) return;
+    controller.pause();
+    if (!this.hasDrainListener) {
+      this.hasDrainListener = true;
+      this.on('drain', resumeUpstream);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.isUpstreamDone = true;
+    this.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.isUpstreamDone = true;
+    if (this.isBodyTooLarge || this.destroyed || this.writableEnded) return;
+    const code = (error as { code?: string }).code ?? '';
+    this.plane!.logger.warn({ err: error, requestId: this.requestId, gatewayId: this.gateway?.gatewayId }, 'upstream request failed');
+    if (this.headersSent) {
+      this.destroy(); // The client sees a truncated response, as with nginx.
+      return;
+    }
+    if (TIMEOUT_CODES.has(code)) this.sendError(504, null, true);
+    else this.sendError(502, null, true);
+  }
+}
+
+function resumeUpstream(this: Exchange): void {
+  this.controller?.resume();
+}
+
+/** On 'close' (finished or aborted): abort the upstream, run `log`, release the gateway. */
+export function onExchangeClose(this: Exchange): void {
+  if (!this.isUpstreamDone && this.controller !== null) {
+    this.isUpstreamDone = true;
+    this.controller.abort(new Error('client closed the connection'));
+  }
+  const ctx = this.pctx;
+  const chain = this.chain;
+  if (ctx !== null && chain.log.length > 0) {
+    const plane = this.plane!;
+    const requestId = this.requestId;
+    runLog(chain.log, ctx, (error, entry) => plane.logger.error({ err: error, requestId, plugin: entry.plugin.name }, 'log phase failed'));
+  }
+  const gw = this.gateway;
+  if (gw !== null && --gw.inflight === 0 && gw.isRetired) releaseGateway(gw, this.plane!.pools);
+}

@@ -1,0 +1,196 @@
+import type { IncomingMessage } from 'node:http';
+import { PluginContext } from '@gatehouse/plugins';
+import { DP_ERRORS, DataPlaneError } from '../errors.ts';
+import { escapePath, normalizePath, splitHostPort, upstreamPath } from '../router/index.ts';
+import { runPhase, type PhaseOutcome } from '../pipeline/runner.ts';
+import { nextRequestId } from './request-id.ts';
+import { appendHeader, forwardableRequestHeaders } from './headers.ts';
+import type { CompiledGateway } from './gateway.ts';
+import type { Exchange } from './exchange.ts';
+
+// The request flow (STYLE.md): gateway lookup by Host -> platform limits -> rewrite (global plugins)
+// -> router -> access by priority -> upstream (streamed). Each step is synchronous unless a plugin or
+// the body actually needs to wait; closures are made only on those asynchronous paths.
+
+const NO_ROUTE = 'no Route matched with those values';
+
+export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<string, CompiledGateway>): void {
+  res.startedAt = performance.now();
+  res.requestId = nextRequestId();
+  const [host, hostPort] = splitHostPort(req.headers.host ?? '');
+  const gw = byHost.get(host);
+  if (gw === undefined) return res.sendError(404, NO_ROUTE, false);
+  gw.inflight++;
+  res.gateway = gw;
+
+  // Platform limit, before anything reaches a plugin or the upstream.
+  const length = req.headers['content-length'];
+  if (length !== undefined && Number(length) > res.plane!.maxBodyBytes) return res.sendTooLarge();
+
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const ctx = new PluginContext({
+    requestId: res.requestId,
+    clientIp: req.socket.remoteAddress ?? '',
+    scheme: 'http',
+    host,
+    method: req.method ?? 'GET',
+    rawPath,
+    path: normalizePath(rawPath),
+    query: q === -1 ? null : url.slice(q + 1),
+    headers: forwardableRequestHeaders(req.headers),
+  });
+  res.pctx = ctx;
+  const port = hostPort ?? req.socket.localPort ?? 0;
+
+  if (gw.globalChain.rewrite.length > 0) {
+    const outcome = safePhase(res, 'rewrite');
+    if (outcome instanceof Promise) {
+      outcome.then((o) => (o === null ? route(req, res, port) : res.sendPluginResponse(o)), (e) => pluginFailed(res, e));
+      return;
+    }
+    if (outcome !== null) return res.sendPluginResponse(outcome);
+  }
+  route(req, res, port);
+}
+
+function route(req: IncomingMessage, res: Exchange, port: number): void {
+  if (res.destroyed) return;
+  const ctx = res.pctx!;
+  const gw = res.gateway!;
+  const match = gw.router.match({ method: ctx.method, host: ctx.host, port, path: ctx.path, headers: req.headers });
+  if (match === null) return res.sendError(404, NO_ROUTE, false);
+  const target = match.payload;
+  res.target = target;
+  const route = target.route;
+  if (target.isHttpsOnly && ctx.scheme !== 'https') {
+    const code = route.https_redirect_status_code;
+    if (code === 426) return res.sendError(426, 'Please use HTTPS protocol', false, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
+    return res.sendGenerated(code, null, '', { location: `https://${ctx.host}${req.url ?? '/'}` });
+  }
+  ctx.routeId = route.id;
+  ctx.serviceId = route.service?.id ?? null;
+  ctx.uriCaptures = match.captures;
+  ctx.path = upstreamPath(target.upstream?.base ?? '/', ctx.path, match.prefix, route.strip_path, route.path_handling);
+  if (route.strip_path && match.prefix !== null && match.prefix !== '/') ctx.headers['x-forwarded-prefix'] = match.prefix;
+  else delete ctx.headers['x-forwarded-prefix'];
+  if (target.chain.size > 0) ctx.slots = new Array(target.chain.size).fill(undefined);
+
+  if (target.chain.needsBody && hasBody(req)) {
+    bufferBody(req, res).then((body) => {
+      if (body === null) return;
+      ctx.body = body;
+      access(req, res);
+    }, (e) => pluginFailed(res, e));
+    return;
+  }
+  if (target.chain.needsBody) ctx.body = Buffer.alloc(0);
+  access(req, res);
+}
+
+function access(req: IncomingMessage, res: Exchange): void {
+  if (res.destroyed) return;
+  if (res.target!.chain.access.length === 0) return forward(req, res);
+  const outcome = safePhase(res, 'access');
+  if (outcome instanceof Promise) {
+    outcome.then((o) => (o === null ? forward(req, res) : res.sendPluginResponse(o)), (e) => pluginFailed(res, e));
+    return;
+  }
+  if (outcome !== null) return res.sendPluginResponse(outcome);
+  forward(req, res);
+}
+
+function forward(req: IncomingMessage, res: Exchange): void {
+  if (res.destroyed) return;
+  const ctx = res.pctx!;
+  const target = res.target!;
+  const upstream = target.upstream;
+  if (upstream === null) return res.sendError(503, 'no Service found with those values', false);
+  const plane = res.plane!;
+  const headers = ctx.headers;
+  // A plugin that replaced Host (request-transformer `replace.headers host:x`) wins.
+  if (headers.host === req.headers.host) headers.host = target.route.preserve_host && req.headers.host !== undefined ? req.headers.host : upstream.hostHeader;
+  // Reference §3.2; with no trusted_ips yet, X-Forwarded-* are always Gatehouse's own values.
+  const remote = req.socket.remoteAddress ?? '';
+  headers['x-real-ip'] = remote;
+  headers['x-forwarded-for'] = appendHeader(req.headers['x-forwarded-for'], remote);
+  headers['x-forwarded-proto'] = ctx.scheme;
+  headers['x-forwarded-host'] = ctx.host;
+  headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+  headers['x-forwarded-path'] = ctx.rawPath;
+  headers['via'] = appendHeader(req.headers.via, `${req.httpVersion} ${plane.serverToken}`);
+  headers['x-kong-request-id'] = res.requestId;
+
+  let body: Buffer | IncomingMessage | AsyncIterable<Buffer> | null = null;
+  if (ctx.body !== null) {
+    body = ctx.body;
+    headers['content-length'] = String(ctx.body.length);
+  } else if (req.headers['content-length'] !== undefined) {
+    // node:http enforces the announced length, already checked against the limit.
+    body = Number(req.headers['content-length']) > 0 ? req : null;
+  } else if (req.headers['transfer-encoding'] !== undefined) {
+    body = limitedBody(req, res);
+  }
+  const service = upstream.service;
+  res.upstreamStartedAt = performance.now();
+  upstream.pool.dispatch(
+    {
+      method: ctx.method,
+      path: escapePath(ctx.path) + (ctx.query === null ? '' : `?${ctx.query}`),
+      headers: headers as Record<string, string | string[]>,
+      // undici streams async iterables too; its types list only Readable.
+      body: body as Buffer | IncomingMessage | null,
+      headersTimeout: service.read_timeout,
+      bodyTimeout: service.read_timeout,
+    },
+    res,
+  );
+}
+
+const hasBody = (req: IncomingMessage): boolean => (req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined);
+
+/** Streams a chunked body, answering 413 (and failing the upstream request) past the limit. */
+async function* limitedBody(req: IncomingMessage, res: Exchange): AsyncGenerator<Buffer> {
+  const max = res.plane!.maxBodyBytes;
+  let total = 0;
+  // destroyOnReturn false: the client socket must live to receive the 413.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    total += (chunk as Buffer).length;
+    if (total > max) {
+      res.sendTooLarge();
+      throw new DataPlaneError(DP_ERRORS.BODY_TOO_LARGE, `request body over ${max} bytes`);
+    }
+    yield chunk as Buffer;
+  }
+}
+
+/** Buffers the body for plugins that need it; null (after answering 413) past the limit. */
+async function bufferBody(req: IncomingMessage, res: Exchange): Promise<Buffer | null> {
+  const max = res.plane!.maxBodyBytes;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    total += (chunk as Buffer).length;
+    if (total > max) {
+      res.sendTooLarge();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function safePhase(res: Exchange, phase: 'rewrite' | 'access'): PhaseOutcome | Promise<PhaseOutcome> {
+  const entries = phase === 'rewrite' ? res.gateway!.globalChain.rewrite : res.target!.chain.access;
+  try {
+    return runPhase(entries, phase, res.pctx!);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function pluginFailed(res: Exchange, error: unknown): void {
+  res.plane!.logger.error({ err: error, requestId: res.requestId, gatewayId: res.gateway?.gatewayId }, 'plugin failed');
+  if (!res.headersSent && !res.destroyed) res.sendError(500, null, false);
+}

@@ -1,0 +1,110 @@
+import type { Pool } from 'undici';
+import { SNAPSHOT_FORMAT_VERSION, type Route, type Service, type Snapshot } from '@gatehouse/schema';
+import { DP_ERRORS, DataPlaneError } from '../errors.ts';
+import { createRouter, type Router } from '../router/index.ts';
+import { buildChain, compileInstances, type Chain } from '../pipeline/chain.ts';
+import type { PoolRegistry } from '../upstream/pools.ts';
+
+// A gateway's snapshot compiled for serving: router, per-route chains, upstream pools. Immutable
+// once built; the data plane swaps a whole CompiledGateway and retires the old one after its
+// in-flight requests.
+
+export interface UpstreamTarget {
+  service: Service;
+  pool: Pool;
+  /** service.path or '/'. */
+  base: string;
+  /** Host header when preserve_host is off: host, plus the port unless it is the scheme default. */
+  hostHeader: string;
+}
+
+export interface RouteTarget {
+  route: Route;
+  /** null for a service-less route (503 after access, as in Kong). */
+  upstream: UpstreamTarget | null;
+  chain: Chain;
+  isHttpsOnly: boolean;
+}
+
+export interface CompiledGateway {
+  gatewayId: string;
+  hash: string;
+  hostnames: string[];
+  router: Router<RouteTarget>;
+  /** Global plugins: the rewrite phase, and the log phase of requests that matched no route. */
+  globalChain: Chain;
+  poolKeys: string[];
+  inflight: number;
+  isRetired: boolean;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
+
+/** Checks the snapshot's envelope; entity shapes are the control plane's (validated on write). */
+export function checkSnapshot(s: Snapshot): void {
+  if (s === null || typeof s !== 'object') throw new DataPlaneError(DP_ERRORS.SNAPSHOT_INVALID, 'snapshot must be an object');
+  if (s.formatVersion !== SNAPSHOT_FORMAT_VERSION) throw new DataPlaneError(DP_ERRORS.SNAPSHOT_FORMAT, `snapshot formatVersion ${String(s.formatVersion)} is not supported (expected ${SNAPSHOT_FORMAT_VERSION})`);
+  if (typeof s.gatewayId !== 'string' || s.gatewayId === '') throw new DataPlaneError(DP_ERRORS.SNAPSHOT_INVALID, 'snapshot gatewayId must be a non-empty string');
+  if (typeof s.hash !== 'string') throw new DataPlaneError(DP_ERRORS.SNAPSHOT_INVALID, 'snapshot hash must be a string');
+  for (const key of ['hostnames', 'services', 'routes', 'plugins'] as const) {
+    if (!Array.isArray(s[key])) throw new DataPlaneError(DP_ERRORS.SNAPSHOT_INVALID, `snapshot ${key} must be an array`);
+  }
+}
+
+/** Compiles a checked snapshot; acquires pools from `pools` (released by `retireGateway`). */
+export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGateway {
+  const instances = compileInstances(s.plugins, s.gatewayId);
+  const services = new Map<string, Service>();
+  for (const service of s.services) services.set(service.id, service);
+
+  const poolKeys: string[] = [];
+  const upstreams = new Map<string, UpstreamTarget>();
+  try {
+    const targets: Array<{ route: Route; payload: RouteTarget }> = [];
+    for (const route of s.routes) {
+      if (!route.protocols.includes('http') && !route.protocols.includes('https')) continue;
+      const service = route.service === null ? null : (services.get(route.service.id) ?? null);
+      // Kong leaves routes of disabled services out of the router.
+      if (service !== null && !service.enabled) continue;
+      if (service !== null && service.protocol !== 'http' && service.protocol !== 'https') continue;
+      let upstream: UpstreamTarget | null = null;
+      if (service !== null) {
+        upstream = upstreams.get(service.id) ?? null;
+        if (upstream === null) {
+          const { key, pool } = pools.acquire(service);
+          poolKeys.push(key);
+          const hostHeader = service.port === DEFAULT_PORTS[service.protocol] ? service.host : `${service.host}:${service.port}`;
+          upstream = { service, pool, base: service.path ?? '/', hostHeader };
+          upstreams.set(service.id, upstream);
+        }
+      }
+      const isHttpsOnly = route.protocols.includes('https') && !route.protocols.includes('http');
+      targets.push({ route, payload: { route, upstream, chain: buildChain(instances, route), isHttpsOnly } });
+    }
+    return {
+      gatewayId: s.gatewayId,
+      hash: s.hash,
+      hostnames: s.hostnames.map((h) => h.toLowerCase()),
+      router: createRouter(targets),
+      globalChain: buildChain(instances, null),
+      poolKeys,
+      inflight: 0,
+      isRetired: false,
+    };
+  } catch (error) {
+    for (const key of poolKeys) pools.release(key);
+    throw error;
+  }
+}
+
+/** Marks a gateway retired; its pools are released now or when its last request finishes. */
+export function retireGateway(gw: CompiledGateway, pools: PoolRegistry): void {
+  gw.isRetired = true;
+  if (gw.inflight === 0) releaseGateway(gw, pools);
+}
+
+export function releaseGateway(gw: CompiledGateway, pools: PoolRegistry): void {
+  const keys = gw.poolKeys;
+  gw.poolKeys = [];
+  for (const key of keys) pools.release(key);
+}

@@ -1,0 +1,40 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Headers } from '@gatehouse/plugins';
+
+// RFC 9110 §7.6.1: hop-by-hop headers, and those the Connection header names, are not forwarded.
+// `expect` is answered here (node:http sends 100 Continue), `proxy` is httpoxy (Kong drops it too).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'proxy-authenticate', 'proxy-authorization']);
+const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate']);
+
+function connectionTokens(value: string | string[] | undefined): string[] | null {
+  if (value === undefined) return null;
+  const tokens = (Array.isArray(value) ? value.join(',') : value).split(',');
+  const out: string[] = [];
+  for (const t of tokens) {
+    const name = t.trim().toLowerCase();
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') out.push(name);
+  }
+  return out.length === 0 ? null : out;
+}
+
+/** The client's headers without hop-by-hop ones: what plugins see and the upstream gets. */
+export function forwardableRequestHeaders(src: IncomingHttpHeaders): Headers {
+  const out: Headers = {};
+  for (const name of Object.keys(src)) if (!HOP_BY_HOP.has(name)) out[name] = src[name];
+  const named = connectionTokens(src.connection);
+  if (named !== null) for (const name of named) if (name !== 'host') delete out[name];
+  return out;
+}
+
+/** Removes hop-by-hop headers from an upstream response's headers, in place. */
+export function stripResponseHopByHop(headers: Headers): void {
+  const named = connectionTokens(headers.connection);
+  for (const name of RESPONSE_HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  if (named !== null) for (const name of named) delete headers[name];
+}
+
+/** Appends to a possibly repeated header, comma-separated (RFC 9110 §5.3). */
+export function appendHeader(current: string | string[] | undefined, value: string): string {
+  if (current === undefined) return value;
+  return `${Array.isArray(current) ? current.join(', ') : current}, ${value}`;
+}

@@ -1,0 +1,2 @@
+export { startUpstream, type EchoedRequest, type RunningUpstream } from './upstream.ts';
+export { snapshot, snapshotHash, SnapshotBuilder, type PluginScope } from './snapshot.ts';
