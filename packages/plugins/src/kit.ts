@@ -63,9 +63,10 @@ export class PluginContext {
   readonly scheme: 'http' | 'https';
   readonly host: string;
   readonly rawPath: string;
-  readonly routeId: string | null;
-  readonly serviceId: string | null;
-  readonly uriCaptures: UriCaptures | null;
+  /** Set by the router; null in global `rewrite` (before routing). */
+  routeId: string | null;
+  serviceId: string | null;
+  uriCaptures: UriCaptures | null;
   /** Client request headers as received (after hop-by-hop removal); do not mutate. */
   readonly requestHeaders: Headers;
   method: string;
