@@ -40,7 +40,10 @@ export interface PluginContextInit {
   path: string;
   /** Raw query without `?`; null when the request had no `?`. */
   query: string | null;
+  /** Upstream request headers; the context owns and mutates this object. */
   headers: Headers;
+  /** The client's headers as received; defaults to a copy of `headers`. */
+  requestHeaders?: Headers;
   routeId?: string | null;
   serviceId?: string | null;
   uriCaptures?: UriCaptures | null;
@@ -67,7 +70,7 @@ export class PluginContext {
   routeId: string | null;
   serviceId: string | null;
   uriCaptures: UriCaptures | null;
-  /** Client request headers as received (after hop-by-hop removal); do not mutate. */
+  /** Client request headers as received; do not mutate. */
   readonly requestHeaders: Headers;
   method: string;
   path: string;
@@ -92,11 +95,11 @@ export class PluginContext {
     this.routeId = init.routeId ?? null;
     this.serviceId = init.serviceId ?? null;
     this.uriCaptures = init.uriCaptures ?? null;
-    this.requestHeaders = init.headers;
+    this.requestHeaders = init.requestHeaders ?? { ...init.headers };
     this.method = init.method;
     this.path = init.path;
     this.query = init.query;
-    this.headers = { ...init.headers };
+    this.headers = init.headers;
     this.body = init.body ?? null;
     this.status = 0;
     this.responseHeaders = null;

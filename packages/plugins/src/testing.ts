@@ -35,7 +35,7 @@ export async function runPlugin(plugin: AnyPlugin, config: unknown, request: Run
     rawPath,
     path: request.path ?? rawPath,
     query: request.query ?? null,
-    headers: request.headers ?? {},
+    headers: { ...request.headers },
     routeId: request.routeId ?? null,
     serviceId: request.serviceId ?? null,
     uriCaptures: request.uriCaptures ?? null,

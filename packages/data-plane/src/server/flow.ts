@@ -40,6 +40,7 @@ export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<s
     path: normalizePath(rawPath),
     query: q === -1 ? null : url.slice(q + 1),
     headers: forwardableRequestHeaders(req.headers),
+    requestHeaders: req.headers,
   });
   res.pctx = ctx;
   const port = hostPort ?? req.socket.localPort ?? 0;

@@ -1,0 +1,68 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { pluginSchema, routeSchema, Type, validate, type Plugin, type Route } from '@gatehouse/schema';
+import { definePlugin, PluginContext, PLUGIN_HANDLERS, type AnyPlugin } from '@gatehouse/plugins';
+import { buildChain } from './chain.ts';
+import { runPhase } from './runner.ts';
+
+const ROUTE = '00000000-0000-4000-8000-000000000001';
+const SERVICE = '00000000-0000-4000-8000-000000000002';
+let seq = 100;
+const entity = <T>(schema: Parameters<typeof validate>[0], fields: Record<string, unknown>): T => {
+  seq++;
+  const r = validate(schema, { id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, created_at: 1, updated_at: 1, ...fields });
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.value as T;
+};
+const route = entity<Route>(routeSchema, { id: ROUTE, paths: ['/'], service: { id: SERVICE } });
+
+const fake = (name: string, priority: number, access: AnyPlugin['access'] = () => {}): AnyPlugin => definePlugin({ name, priority, schema: Type.Object({}), access });
+const instance = (plugin: AnyPlugin, scope: { route?: boolean; service?: boolean }, tag: string) => ({
+  entity: entity<Plugin>(pluginSchema, { name: plugin.name, route: scope.route ? { id: ROUTE } : null, service: scope.service ? { id: SERVICE } : null }),
+  entry: { plugin, state: tag, instanceId: tag },
+  needsBody: false,
+});
+const ctx = () => new PluginContext({ requestId: 'r', clientIp: '', scheme: 'http', host: 'h', method: 'GET', rawPath: '/', path: '/', query: null, headers: {} });
+
+describe('plugin chains', () => {
+  it('picks one config per plugin: route+service > route > service > global', () => {
+    const p = fake('p', 10);
+    const all = [instance(p, {}, 'global'), instance(p, { service: true }, 'service'), instance(p, { route: true }, 'route'), instance(p, { route: true, service: true }, 'route+service')];
+    for (let i = 0; i < all.length; i++) {
+      const chain = buildChain(all.slice(0, i + 1), route);
+      assert.deepEqual(chain.access.map((e) => e.state), [['global', 'service', 'route', 'route+service'][i]]);
+    }
+    assert.deepEqual(buildChain(all, null).access.map((e) => e.state), ['global'], 'the pre-routing chain has global plugins only');
+  });
+
+  it('orders by priority, higher first', () => {
+    const chain = buildChain([instance(fake('low', 1), {}, 'low'), instance(fake('high', 1000), {}, 'high'), instance(fake('mid', 500), {}, 'mid')], route);
+    assert.deepEqual(chain.access.map((e) => e.state), ['high', 'mid', 'low']);
+  });
+
+  it('stops access at the first plugin that answers, sync or async', async () => {
+    const seen: string[] = [];
+    const chain = buildChain(
+      [
+        instance(fake('a', 3, () => void seen.push('a')), {}, 'a'),
+        instance(fake('b', 2, async (c) => { seen.push('b'); return c.respond(403, { message: 'no' }); }), {}, 'b'),
+        instance(fake('c', 1, () => void seen.push('c')), {}, 'c'),
+      ],
+      route,
+    );
+    const outcome = await runPhase(chain.access, 'access', ctx());
+    assert.equal(outcome?.status, 403);
+    assert.deepEqual(seen, ['a', 'b']);
+  });
+
+  it('stays synchronous when every handler is', () => {
+    const chain = buildChain([instance(fake('a', 1), {}, 'a')], route);
+    assert.equal(runPhase(chain.access, 'access', ctx()), null);
+  });
+
+  it('shipped plugins have unique priorities', () => {
+    const priorities = [...PLUGIN_HANDLERS.values()].map((p) => p.priority);
+    assert.equal(new Set(priorities).size, priorities.length);
+    assert.equal(PLUGIN_HANDLERS.get('request-transformer')?.priority, 801);
+  });
+});
