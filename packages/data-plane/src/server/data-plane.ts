@@ -35,6 +35,7 @@ export interface DataPlane {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const CLOSE_GRACE_MS = 5000;
 
 /**
  * A data plane serving many gateways, each found by the request's Host.
@@ -127,7 +128,11 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       if (server.listening) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // In-flight requests get a grace period; then their connections are cut.
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        cut.unref();
         await closed;
+        clearTimeout(cut);
       }
       await plane.pools.closeAll();
     },
