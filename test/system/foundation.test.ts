@@ -35,12 +35,13 @@ function proxy(port: number, host: string, path: string, opts: { method?: string
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
-    if (typeof opts.body === 'function') {
+    const body = opts.body;
+    if (typeof body === 'function') {
       (async () => {
-        for await (const chunk of opts.body!()) if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+        for await (const chunk of body()) if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
         req.end();
       })().catch(() => { /* the gateway may close the socket after answering 413 */ });
-    } else req.end(opts.body);
+    } else req.end(body);
   });
 }
 
@@ -80,7 +81,7 @@ describe('serverless gateway, end to end (issue 3)', () => {
     const res = await fetch(`${platform.apiUrl}/v2/control-planes`, { headers: { authorization: 'Bearer kpat_wrong' } });
     assert.equal(res.status, 401);
     assert.match(res.headers.get('content-type')!, /application\/problem\+json/);
-    const body = await res.json();
+    const body = (await res.json()) as { status: number; detail: string; instance: string; title: string };
     assert.equal(body.status, 401);
     assert.ok(body.detail && body.instance && body.title);
   });
