@@ -51,8 +51,8 @@ export function createContext(values: Record<string, any>, io: { env: NodeJS.Pro
     env: io.env,
     json: Boolean(values.json),
     profile,
-    out: (text) => io.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-    err: (text) => io.stderr.write(text.endsWith('\n') ? text : text + '\n'),
+    out: (text) => void io.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    err: (text) => void io.stderr.write(text.endsWith('\n') ? text : text + '\n'),
     isInteractive: Boolean(io.stdin.isTTY && io.stderr.isTTY),
     isStderrTty: Boolean(io.stderr.isTTY),
     client() {

@@ -59,7 +59,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (parsed.positionals.length > max) return report(usageError(`unexpected argument '${parsed.positionals[max]}'`, command.usage), write);
   try {
     const ctx = createContext(parsed.values, io);
-    return (await command.run(ctx, parsed)) ?? EXIT.OK;
+    const code = await command.run(ctx, parsed);
+    return typeof code === 'number' ? code : EXIT.OK;
   } catch (error) {
     return report(error, write);
   }
