@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export const MAIN = fileURLToPath(new URL('../../packages/cli/src/main.ts', import.meta.url));
 
@@ -37,7 +39,6 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
 
 /** A local upstream on 127.0.0.1:0 that records what it received and answers 200 JSON. */
 export async function startUpstream() {
-  const { createServer } = await import('node:http');
   const seen: { method: string; url: string; headers: Record<string, unknown> }[] = [];
   const server = createServer((req, res) => {
     req.resume();
@@ -48,13 +49,12 @@ export async function startUpstream() {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   return { port, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** GET through the proxy with a Host header, so no DNS is involved. */
 export async function proxyGet(port: number, host: string, path: string, headers: Record<string, string> = {}) {
-  const { request } = await import('node:http');
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers } }, (res) => {
       let body = '';
