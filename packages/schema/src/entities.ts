@@ -5,7 +5,11 @@ import { Nullable, StringEnum, foreignKeySchema, hostSchema, nameSchema, portSch
 // control-planes-config-v2.yaml) with Kong's defaults (kong/db/schema/entities/*.lua). These are the
 // *stored* shapes: every field present, defaults filled. Input schemas are derived in the control plane.
 
-export const ENTITY_TYPES = ['services', 'routes', 'plugins', 'consumers', 'upstreams', 'targets', 'certificates', 'snis', 'ca_certificates', 'consumer_groups'] as const;
+export const ENTITY_TYPES = [
+  'services', 'routes', 'plugins', 'consumers', 'upstreams', 'targets', 'certificates', 'snis', 'ca_certificates', 'consumer_groups',
+  // Kong's DAO names for consumer group memberships and the credentials of the auth plugins.
+  'consumer_group_consumers', 'keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls',
+] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 const common = {

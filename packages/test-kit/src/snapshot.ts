@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { newId, nowSeconds, pluginSchema, routeSchema, serviceSchema, SNAPSHOT_FORMAT_VERSION, validate, type Plugin, type Route, type Service, type Snapshot, type TSchema } from '@gatehouse/schema';
+import { newId, nowSeconds, pluginSchema, routeSchema, serviceSchema, SNAPSHOT_FORMAT_VERSION, emptySnapshotCollections, validate, type Plugin, type Route, type Service, type Snapshot, type TSchema } from '@gatehouse/schema';
 import { validatePluginConfig } from '@gatehouse/plugins/schemas.ts';
 
 // A snapshot builder for tests: entities get ids, timestamps and Kong's defaults from the shared
@@ -81,7 +81,7 @@ export class SnapshotBuilder {
 
   build(): Snapshot {
     const byId = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => (a.id < b.id ? -1 : 1));
-    const body: Omit<Snapshot, 'hash'> = { formatVersion: SNAPSHOT_FORMAT_VERSION, gatewayId: this.gatewayId, hostnames: this.hostnames, services: byId(this.services), routes: byId(this.routes), plugins: byId(this.plugins) };
+    const body: Omit<Snapshot, 'hash'> = { formatVersion: SNAPSHOT_FORMAT_VERSION, gatewayId: this.gatewayId, hostnames: this.hostnames, services: byId(this.services), routes: byId(this.routes), plugins: byId(this.plugins), ...emptySnapshotCollections() };
     return { ...body, hash: snapshotHash(body) };
   }
 }
