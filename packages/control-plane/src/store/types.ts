@@ -44,6 +44,31 @@ export interface ConfigurationRow {
   updated_at: number;
 }
 
+/** A custom domain (issue 8): a hostname of a gateway with an ACME certificate. */
+export interface CustomDomainRow {
+  id: string;
+  control_plane_id: string;
+  control_plane_geo: string;
+  /** Lower-case, no trailing dot; unique across the platform. */
+  domain: string;
+  kind: string;
+  /** The hostname the user's CNAME must point at (the gateway's own hostname). */
+  cname_target: string;
+  state: string;
+  state_metadata: { reported_status?: string; reason?: string };
+  certificate_id: string | null;
+  sni_id: string | null;
+  /** Expiry of the served certificate (epoch ms), or null before the first issuance. */
+  not_after: number | null;
+  /** Consecutive failed attempts, for the retry backoff. */
+  attempts: number;
+  /** When the background worker should next validate, retry or renew; null when nothing is due. */
+  next_attempt_at: number | null;
+  entity_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
 /** A Kong core entity. `body` is the full stored entity (id, timestamps and every field included). */
 export interface EntityRow {
   id: string;
@@ -154,6 +179,18 @@ export interface StoreTx {
     insert(row: TokenRow): Promise<void>;
     findByHash(hash: string): Promise<TokenRow | undefined>;
     count(): Promise<number>;
+  };
+  customDomains: {
+    /** Throws StoreConflictError('domain') when another row holds the domain. */
+    insert(row: CustomDomainRow): Promise<void>;
+    get(id: string): Promise<CustomDomainRow | undefined>;
+    getByDomain(domain: string): Promise<CustomDomainRow | undefined>;
+    list(filter: { controlPlaneIds?: string[]; geos?: string[]; domains?: string[]; domainContains?: string; states?: string[] }, page: PageQuery): Promise<{ rows: CustomDomainRow[]; total: number }>;
+    /** Rows whose next_attempt_at is at or before `now`, soonest first. */
+    due(now: number, limit: number): Promise<CustomDomainRow[]>;
+    /** Whole-row replace by id. Returns false if absent. */
+    update(row: CustomDomainRow): Promise<boolean>;
+    delete(id: string): Promise<boolean>;
   };
   /** Small platform settings and secrets (local CA, ACME account key...). */
   settings: {

@@ -2,6 +2,7 @@ import type { StoreTx } from '../types.ts';
 import type { Executor } from '../sql.ts';
 import { configurationQueries } from './configurations.ts';
 import { controlPlaneQueries } from './control-planes.ts';
+import { customDomainQueries } from './custom-domains.ts';
 import { entityQueries } from './entities.ts';
 import { hostnameQueries, settingQueries, tokenQueries } from './small-tables.ts';
 
@@ -14,5 +15,6 @@ export function createQueries(db: Executor): StoreTx {
     entities: entityQueries(db),
     tokens: tokenQueries(db),
     settings: settingQueries(db),
+    customDomains: customDomainQueries(db),
   };
 }
