@@ -21,4 +21,7 @@ export const COMMANDS: Record<string, Loader> = {
   'plugins get': () => import('./commands/plugins/get.ts'),
   'plugins create': () => import('./commands/plugins/create.ts'),
   'plugins delete': () => import('./commands/plugins/delete.ts'),
+  apply: () => import('./commands/apply.ts'),
+  diff: () => import('./commands/diff.ts'),
+  dump: () => import('./commands/dump.ts'),
 };
