@@ -128,6 +128,24 @@ describe('gatehouse apply|diff|dump', () => {
     assert.equal((await platform.api('GET', `/v2/control-planes/${cpId}/core-entities/plugins/${managed.body.id}`)).status, 200);
   });
 
+  it('with select_tags, manages only its own tagged entities', async () => {
+    const teamB = `_format_version: "3.0"\n_info:\n  select_tags: [team-b]\nservices:\n- name: other\n  url: http://127.0.0.1:${upstream.port}\n  routes:\n  - name: rb\n    paths: [/b]\n`;
+    const path = file('team-b.yaml', teamB);
+    const applied = await cli('apply', '-f', path, '-g', 'decl');
+    assert.equal(applied.code, 0, applied.stderr);
+    // The untagged entities from the other files are outside team-b's view: nothing is deleted.
+    assert.match(applied.stdout, /2 changes: 2 to create, 0 to update, 0 to delete\./);
+    const svc = await platform.api('GET', `/v2/control-planes/${cpId}/core-entities/services/other`);
+    assert.deepEqual(svc.body.tags, ['team-b']);
+    const dumped = await cli('dump', '-g', 'decl', '--select-tag', 'team-b');
+    assert.match(dumped.stdout, /select_tags:\n\s+- team-b/);
+    assert.doesNotMatch(dumped.stdout, /name: echo/);
+    assert.match((await cli('diff', '-f', file('team-b-dump.yaml', dumped.stdout), '-g', 'decl')).stdout, /^No changes/);
+    // Leave the gateway as the other tests expect it.
+    const removed = await cli('apply', '-f', file('team-b-empty.yaml', '_format_version: "3.0"\n_info:\n  select_tags: [team-b]\n'), '-g', 'decl');
+    assert.match(removed.stdout, /2 changes: 0 to create, 0 to update, 2 to delete\./);
+  });
+
   it('fails on bad files before anything is changed, naming the line or entity', async () => {
     const before = await countEntities();
     const cases: [string, string, RegExp][] = [
@@ -156,5 +174,13 @@ describe('gatehouse apply|diff|dump', () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /Usage: gatehouse/);
     }
+  });
+
+  it('reports a change the API refuses, what was applied before it, and how to go on', async () => {
+    const text = `_format_version: "3.0"\nservices:\n- name: partial\n  host: example.internal\n  plugins:\n  - name: no-such-plugin\n`;
+    const result = await cli('apply', '-f', file('partial.yaml', text), '-g', 'decl', '--select-tag', 'partial');
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /create plugin 'no-such-plugin' on service 'partial' failed: .*\(1 of 2 changes were applied before it\)/);
+    assert.match(result.stderr, /run apply again/);
   });
 });

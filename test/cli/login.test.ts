@@ -3,6 +3,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
 import { runCli, tempConfig } from './harness.ts';
 
@@ -43,5 +45,23 @@ describe('gatehouse login', () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /gatehouse/);
     }
+  });
+
+  it('runs through bin/gatehouse.js under an older Node by re-executing with Node 24', async (t) => {
+    // The machine's own `node` (Node 20 here); the project's Node 24 is what runs the tests.
+    let systemNode: string;
+    try {
+      systemNode = execFileSync('which', ['-a', 'node'], { encoding: 'utf8' }).split('\n').find((p) => p && !p.includes('node_modules')) ?? '';
+    } catch {
+      systemNode = '';
+    }
+    const version = systemNode ? spawnSync(systemNode, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim() : '';
+    if (!version || Number(version.split('.')[0]) >= 24) return t.skip('no Node older than 24 on PATH');
+    const bin = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));
+    const result = spawnSync(systemNode, [bin, 'help'], { encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: config.dir } });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /gateways create/);
+    const usage = spawnSync(systemNode, [bin, 'gateways', 'create'], { encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: config.dir } });
+    assert.equal(usage.status, 2, usage.stderr);
   });
 });
