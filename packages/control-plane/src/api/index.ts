@@ -3,11 +3,13 @@ import type { AppContext } from '../context.ts';
 import { registerControlPlaneRoutes } from './control-planes.ts';
 import { registerCloudGatewayRoutes } from './cloud-gateways.ts';
 import { registerCoreEntityRoutes } from './core-entities.ts';
+import { registerCustomDomainRoutes } from './custom-domains.ts';
 
 /** Every API group; each module declares its routes and calls its service. */
 export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/health', async () => ({ status: 'ok' }));
   registerControlPlaneRoutes(app, ctx);
   registerCloudGatewayRoutes(app, ctx);
+  registerCustomDomainRoutes(app, ctx);
   await registerCoreEntityRoutes(app, ctx);
 }
