@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { CLI_ERRORS, CliError } from './errors.ts';
 
 // Profiles live in $XDG_CONFIG_HOME/gatehouse/profiles.json (default ~/.config); the file holds tokens,
 // so it is written with mode 0600 in a 0700 directory.
@@ -22,7 +23,12 @@ export function readProfiles(path: string): ProfilesFile {
   } catch {
     return { profiles: {} };
   }
-  const parsed = JSON.parse(text) as Partial<ProfilesFile>;
+  let parsed: Partial<ProfilesFile>;
+  try {
+    parsed = JSON.parse(text) as Partial<ProfilesFile>;
+  } catch {
+    throw new CliError(CLI_ERRORS.FILE, `${path} is not valid JSON`, 'Fix or delete that file, then run `gatehouse login` again.');
+  }
   return { current: parsed.current, profiles: parsed.profiles ?? {} };
 }
 

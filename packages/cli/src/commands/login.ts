@@ -1,6 +1,6 @@
 import { createClient, ApiError } from '@gatehouse/api-client';
 import type { Command } from '../context.ts';
-import { CLI_ERRORS, CliError, fromApiError, usageError } from '../errors.ts';
+import { CliError, fromApiError, usageError } from '../errors.ts';
 import { profilesPath, readProfiles, writeProfiles } from '../profiles.ts';
 
 const usage = 'login --url <api-url> --token <kpat_...> [--profile <name>] [--no-verify]';
@@ -26,12 +26,7 @@ export default {
       }
     }
     const path = profilesPath(ctx.env);
-    let file;
-    try {
-      file = readProfiles(path);
-    } catch {
-      throw new CliError(CLI_ERRORS.FILE, `${path} is not valid JSON`, 'Fix or delete that file, then run login again.');
-    }
+    const file = readProfiles(path);
     file.profiles[ctx.profile] = { url: url.replace(/\/+$/, ''), token };
     file.current = ctx.profile;
     writeProfiles(path, file);

@@ -166,7 +166,7 @@ export function expandUrl(url: unknown, fields: Record<string, unknown>): Record
   if (typeof url !== 'string') return 'url must be a string';
   const clash = ['protocol', 'host', 'port', 'path'].filter((f) => f in fields);
   if (clash.length > 0) return `url cannot be combined with ${clash.join(', ')}`;
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#:]+|\[[^\]]+\])(?::(\d+))?([^?#]*)$/.exec(url);
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]+\]|[^/?#:[]+)(?::(\d+))?([^?#]*)$/.exec(url);
   if (!m) return `url must look like http://host:port/path, got '${url}'`;
   const protocol = m[1].toLowerCase();
   return { protocol, host: m[2], port: m[3] ? Number(m[3]) : (SCHEME_PORTS[protocol] ?? 80), path: m[4] ? m[4] : null };

@@ -1,3 +1,4 @@
+import { ApiError } from '@gatehouse/api-client';
 import type { Command } from '../../context.ts';
 import { CLI_ERRORS, CliError } from '../../errors.ts';
 import { hostnamesOf } from '../../gateways.ts';
@@ -15,13 +16,20 @@ export default {
     const isV0 = Boolean(values.v0);
     const region = (values.region as string | undefined) ?? (isV0 ? 'na' : 'us');
     // README: V1 is CLUSTER_TYPE_SERVERLESS_V1 + cloud_gateway on aws us|eu; V0 is one global region.
-    const cp = await client.controlPlanes.create({
-      name,
-      ...(values.description ? { description: values.description as string } : {}),
-      cluster_type: isV0 ? 'CLUSTER_TYPE_SERVERLESS' : 'CLUSTER_TYPE_SERVERLESS_V1',
-      cloud_gateway: !isV0,
-      auth_type: 'pinned_client_certs',
-    });
+    const cp = await client.controlPlanes
+      .create({
+        name,
+        ...(values.description ? { description: values.description as string } : {}),
+        cluster_type: isV0 ? 'CLUSTER_TYPE_SERVERLESS' : 'CLUSTER_TYPE_SERVERLESS_V1',
+        cloud_gateway: !isV0,
+        auth_type: 'pinned_client_certs',
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 409) {
+          throw new CliError(CLI_ERRORS.API, `a gateway named '${name}' already exists`, `Pick another name, or look at it with \`gatehouse gateways get ${name}\`.`);
+        }
+        throw error;
+      });
     let configuration;
     try {
       configuration = await client.configurations.put({
