@@ -1,22 +1,22 @@
-import { isUuid, newId, nowSeconds, validate, type FieldError, type TSchema } from '@gatehouse/schema';
-import { pluginSchema, routeSchema, serviceSchema } from '@gatehouse/schema';
+import { isUuid, newId, nowSeconds, validate, type FieldError } from '@gatehouse/schema';
 import { KongError } from '../api/errors.ts';
 import type { PlatformEvents } from '../events.ts';
 import { STORE_ERRORS } from '../store/errors.ts';
-import { StoreConflictError, type EntityListQuery, type EntityRow, type Store, type StoreTx } from '../store/types.ts';
-import { checkPlugin, mergePluginPatch } from './plugin-rules.ts';
-import { checkRoute, checkService, expandServiceUrl, prepareRoute, pluginInputSchema, routeInputSchema, serviceInputSchema, type RuleErrors } from './entity-rules.ts';
+import { StoreConflictError, type ControlPlaneRow, type EntityListQuery, type EntityRow, type Store, type StoreTx } from '../store/types.ts';
+import { isRuleResult, PARENT_FIELD, SPECS, type BuildContext, type CoreEntityType, type ParentType, type RuleResult } from './entity-specs.ts';
+import { checkServerlessPlugin, SERVERLESS_CLUSTER_TYPES } from './plugin-rules.ts';
 
-// Kong core entities (services, routes, plugins) of one control plane, with Kong Admin API semantics
-// (kong/api/endpoints.lua): lookups by id or name, PUT = create-or-replace, PATCH = merge, idempotent
-// DELETE, nested endpoints taking the parent from the path. Each call is one transaction.
+// Kong core entities of one control plane, with Kong Admin API semantics (kong/api/endpoints.lua):
+// lookups by id or endpoint key, PUT = create-or-replace, PATCH = merge, idempotent DELETE with Kong's
+// cascades, nested endpoints taking the parent from the path. Each call is one transaction; the
+// gateway is recompiled after a commit that changed something. Per-type rules live in entity-specs.ts.
 
-export type CoreEntityType = 'services' | 'routes' | 'plugins';
+export type { CoreEntityType } from './entity-specs.ts';
 type Body = Record<string, any>;
 
 /** The parent of a nested endpoint: `/services/{idOrName}/routes` has `{ type: 'services', idOrName }`. */
 export interface Parent {
-  type: 'services' | 'routes';
+  type: ParentType;
   idOrName: string;
 }
 
@@ -26,6 +26,8 @@ export interface ListParams {
   tags?: unknown;
   nameEq?: unknown;
   nameContains?: unknown;
+  /** `/consumers?custom_id=x`. */
+  customId?: unknown;
 }
 
 export interface EntityList {
@@ -34,36 +36,25 @@ export interface EntityList {
   offset: string | null;
 }
 
-interface TypeSpec {
-  stored: TSchema & { properties: Record<string, TSchema> };
-  input: TSchema;
-  /** The field the store keeps unique per control plane and lookups by name use. */
-  nameField: 'name' | 'instance_name';
-}
-
-const SPECS: Record<CoreEntityType, TypeSpec> = {
-  services: { stored: serviceSchema, input: serviceInputSchema, nameField: 'name' },
-  routes: { stored: routeSchema, input: routeInputSchema, nameField: 'name' },
-  plugins: { stored: pluginSchema, input: pluginInputSchema, nameField: 'instance_name' },
-};
-
-// The foreign key a nested endpoint sets from its parent: `/services/{id}/routes` sets `route.service`.
-const PARENT_FIELD = { services: 'service', routes: 'route' } as const;
-const REFERENCED_TYPES = { service: 'services', route: 'routes', consumer: 'consumers', consumer_group: 'consumer_groups' } as const;
-
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 /** Every field of the stored shape, in schema order, `null` where unset: Kong returns them all. */
-export function toWire(type: CoreEntityType, body: Body): Body {
+export function toWire(type: CoreEntityType, body: Body, now = nowSeconds()): Body {
+  const spec = SPECS[type];
+  const shaped = spec.wire ? spec.wire(body, now) : body;
   const out: Body = {};
-  for (const key of Object.keys(SPECS[type].stored.properties)) out[key] = body[key] ?? null;
+  for (const [key, schema] of Object.entries(spec.stored.properties)) {
+    // Optional members (an upstream's active https_sni) stay absent when unset, as the spec types them.
+    if (shaped[key] === undefined && (schema as unknown as Record<symbol, unknown>)[Symbol.for('TypeBox.Optional')] === 'Optional') continue;
+    out[key] = shaped[key] ?? null;
+  }
   return out;
 }
 
 // Field errors name the field, not the array item ('config.add.headers', not '.0'), as Kong's core
 // entities do; the reason still names the item.
-const kongFields = (errors: FieldError[], prefix = ''): FieldError[] => {
+export const kongFields = (errors: FieldError[], prefix = ''): FieldError[] => {
   const seen = new Set<string>();
   const out: FieldError[] = [];
   for (const e of errors) {
@@ -76,17 +67,20 @@ const kongFields = (errors: FieldError[], prefix = ''): FieldError[] => {
   return out;
 };
 
-const throwRules = (rules: RuleErrors): void => {
-  if (rules.fields.length > 0 || rules.entity.length > 0) throw KongError.validation(kongFields(rules.fields), rules.entity);
+const throwRules = (rules: RuleResult): void => {
+  if (rules.fields.length > 0 || rules.entity.length > 0) throw KongError.validation(kongFields(rules.fields, rules.prefix), rules.entity);
 };
 
-const asObject = (body: unknown): Body => {
+export const asObject = (body: unknown): Body => {
   if (body === undefined) return {};
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw KongError.validation([], ['the request body must be a JSON object']);
   return body as Body;
 };
 
 const notFound = (): KongError => KongError.notFound('Not found');
+const refId = (value: unknown): string | undefined => (value as { id?: string } | null)?.id;
+/** Whether `body[field]` points at `id`: a foreign key `{id}` or, for services.ca_certificates, an id list. */
+const references = (body: Body, field: string, id: string): boolean => (Array.isArray(body[field]) ? body[field].includes(id) : refId(body[field]) === id);
 
 function toStoreQuery(params: ListParams, refs: EntityListQuery['refs']): EntityListQuery {
   const errors: FieldError[] = [];
@@ -112,27 +106,35 @@ function toStoreQuery(params: ListParams, refs: EntityListQuery['refs']): Entity
     if (typeof param !== 'string') errors.push({ field: key === 'nameEq' ? 'filter[name][eq]' : 'filter[name][contains]', rule: 'is_string', reason: 'name filters take one string' });
     else query[key] = param;
   }
+  if (params.customId !== undefined && typeof params.customId !== 'string') errors.push({ field: 'custom_id', rule: 'is_string', reason: 'custom_id takes one string' });
   if (errors.length > 0) throw KongError.validation(errors);
   return query;
 }
 
 /**
- * The core-entities service: CRUD of services, routes and plugins with Kong's input rules.
+ * The core-entities service: CRUD of every core entity type with Kong's input rules.
  * @example
  * const entities = createEntityService(store, events);
  * await entities.create(cpId, 'services', { name: 'orders', url: 'http://orders.internal' }, null);
  */
 export function createEntityService(store: Store, events: PlatformEvents) {
-  async function ensureControlPlane(tx: StoreTx, cp: string): Promise<void> {
-    if (!(await tx.controlPlanes.get(cp))) throw KongError.notFound('control plane not found');
+  async function ensureControlPlane(tx: StoreTx, cp: string): Promise<ControlPlaneRow> {
+    const row = await tx.controlPlanes.get(cp);
+    if (!row) throw KongError.notFound('control plane not found');
+    return row;
   }
 
-  async function find(tx: StoreTx, cp: string, type: CoreEntityType, idOrName: string): Promise<EntityRow | undefined> {
-    if (isUuid(idOrName)) {
-      const row = await tx.entities.get(cp, type, idOrName);
-      if (row) return row;
+  /** The entity a path key names: its id, else its endpoint key (name, username, key...) under the parent. */
+  async function find(tx: StoreTx, cp: string, type: CoreEntityType, key: string, parent: EntityRow | null = null): Promise<EntityRow | undefined> {
+    const spec = SPECS[type];
+    let row: EntityRow | undefined;
+    if (isUuid(key)) row = await tx.entities.get(cp, type, key);
+    if (!row) {
+      const name = spec.keyName(key, parent?.id ?? null);
+      if (name !== null) row = await tx.entities.getByName(cp, type, name);
     }
-    return tx.entities.getByName(cp, type, idOrName);
+    if (row && spec.isLive && !spec.isLive(row.body, nowSeconds())) return undefined;
+    return row;
   }
 
   async function findParent(tx: StoreTx, cp: string, parent: Parent | null): Promise<EntityRow | null> {
@@ -143,47 +145,35 @@ export function createEntityService(store: Store, events: PlatformEvents) {
   }
 
   const belongsTo = (row: EntityRow, parent: EntityRow | null): boolean =>
-    parent === null || (row.body[PARENT_FIELD[parent.type as Parent['type']]] as { id?: string } | null)?.id === parent.id;
+    parent === null || refId(row.body[PARENT_FIELD[parent.type as ParentType]]) === parent.id;
 
-  // Input -> stored body: shorthand, schema (defaults filled), entity checks, references.
-  async function build(tx: StoreTx, cp: string, type: CoreEntityType, input: Body, existing: EntityRow | undefined, raw: Body): Promise<Body> {
-    let candidate = input;
-    if (type === 'services') {
-      const expanded = expandServiceUrl(candidate);
-      if ('errors' in expanded) throw KongError.validation(expanded.errors);
-      candidate = expanded.value;
-    }
-    if (type === 'routes') candidate = prepareRoute(candidate, raw);
-    const result = validate(SPECS[type].input, candidate);
+  // Input -> stored body: shorthands, schema (defaults filled), Kong's checks, references, uniqueness.
+  async function build(tx: StoreTx, cpRow: ControlPlaneRow, type: CoreEntityType, input: Body, existing: EntityRow | undefined, raw: Body): Promise<Body> {
+    const cp = cpRow.id;
+    const spec = SPECS[type];
+    const ctx: BuildContext = { raw, existing: existing?.body, now: nowSeconds() };
+    const prepared = spec.prepare ? spec.prepare(input, ctx) : input;
+    if (isRuleResult(prepared)) throw KongError.validation(kongFields(prepared.fields, prepared.prefix), prepared.entity);
+    if (type === 'plugins' && SERVERLESS_CLUSTER_TYPES.includes(cpRow.cluster_type)) throwRules({ fields: checkServerlessPlugin(prepared.name, prepared.config), entity: [] });
+    const result = validate(spec.input, prepared);
     if (!result.ok) throw KongError.validation(kongFields(result.errors));
     const value = result.value as Body;
-    if (type === 'services') throwRules(checkService(value));
-    if (type === 'routes') throwRules(checkRoute(value));
-    if (type === 'plugins') {
-      const checked = checkPlugin(value);
-      if ('errors' in checked) throw KongError.validation(kongFields(checked.errors, checked.prefix));
-      value.config = checked.config;
-    }
-    await checkReferences(tx, cp, type, value);
-    const now = nowSeconds();
-    const id = existing?.id ?? value.id ?? newId();
-    const body = toWire(type, { ...value, id, created_at: existing ? existing.body.created_at : now, updated_at: now });
-    if (type === 'plugins') await checkPluginScope(tx, cp, body);
-    return body;
-  }
-
-  async function checkReferences(tx: StoreTx, cp: string, type: CoreEntityType, value: Body): Promise<void> {
-    const refs: [string, string][] = [];
-    if (type === 'routes') refs.push(['service', 'services']);
-    if (type === 'plugins') refs.push(...Object.entries(REFERENCED_TYPES));
-    if (type === 'services') refs.push(['client_certificate', 'certificates']);
-    for (const [field, referenced] of refs) {
-      const ref = value[field] as { id: string } | null;
-      if (ref === null || ref === undefined) continue;
-      if (!(await tx.entities.get(cp, referenced as CoreEntityType, ref.id))) {
-        throw KongError.reference(field, `the foreign key '{id="${ref.id}"}' does not reference an existing '${referenced}' entity.`);
+    if (spec.finish) throwRules(spec.finish(value, ctx));
+    for (const [field, referenced] of Object.entries(spec.refs)) {
+      const id = refId(value[field]);
+      if (id !== undefined && !(await tx.entities.get(cp, referenced, id))) {
+        throw KongError.reference(field, `the foreign key '{id="${id}"}' does not reference an existing '${referenced}' entity.`);
       }
     }
+    const id = existing?.id ?? value.id ?? newId();
+    const body = toWire(type, { ...value, id, created_at: existing ? existing.body.created_at : ctx.now, updated_at: ctx.now }, ctx.now);
+    for (const field of spec.internal ?? []) body[field] = value[field] ?? null;
+    if (type === 'plugins') await checkPluginScope(tx, cp, body);
+    if (type === 'consumers' && body.custom_id !== null) {
+      const clash = (await tx.entities.all(cp, 'consumers')).find((r) => r.id !== id && r.body.custom_id === body.custom_id);
+      if (clash) throw KongError.conflict('custom_id');
+    }
+    return body;
   }
 
   // Kong's plugins.cache_key is unique: one plugin of a name per (route, service, consumer, group).
@@ -198,39 +188,107 @@ export function createEntityService(store: Store, events: PlatformEvents) {
   }
 
   async function save(tx: StoreTx, cp: string, type: CoreEntityType, body: Body, isUpdate: boolean): Promise<void> {
-    const nameField = SPECS[type].nameField;
-    const row: EntityRow = { id: body.id, control_plane_id: cp, type, name: body[nameField] ?? null, body, created_at: body.created_at * 1000, updated_at: Date.now() };
+    const spec = SPECS[type];
+    const name = spec.nameOf(body);
+    // An expired key still holds its name until something replaces it.
+    if (name !== null && spec.isLive) {
+      const holder = await tx.entities.getByName(cp, type, name);
+      if (holder && holder.id !== body.id && !spec.isLive(holder.body, nowSeconds())) await tx.entities.delete(cp, type, holder.id);
+    }
+    const row: EntityRow = { id: body.id, control_plane_id: cp, type, name, body, created_at: body.created_at * 1000, updated_at: Date.now() };
     try {
       if (isUpdate) await tx.entities.update(row);
       else await tx.entities.insert(row);
     } catch (error) {
-      if (error instanceof StoreConflictError) throw KongError.conflict(error.constraint.endsWith('.id') || error.constraint === 'id' ? 'id' : nameField);
+      if (error instanceof StoreConflictError) throw KongError.conflict(error.constraint.endsWith('.id') || error.constraint === 'id' ? 'id' : spec.uniqueField);
       throw error;
     }
+    if (type === 'certificates' && body.snis !== null) await syncCertificateSnis(tx, cp, body.id, body.snis);
+  }
+
+  // A certificate's `snis` shorthand: the SNI entities of the certificate become exactly these names
+  // (kong/db/dao/certificates.lua); a name held by another certificate is refused.
+  async function syncCertificateSnis(tx: StoreTx, cp: string, certificateId: string, names: string[]): Promise<void> {
+    const current = (await tx.entities.all(cp, 'snis')).filter((r) => refId(r.body.certificate) === certificateId);
+    for (const name of names) {
+      const holder = await tx.entities.getByName(cp, 'snis', name);
+      if (holder && refId(holder.body.certificate) !== certificateId) {
+        throw KongError.conflict('snis', `${name} already associated with existing certificate '${refId(holder.body.certificate)}'`);
+      }
+      if (!holder) {
+        const now = nowSeconds();
+        const sni = toWire('snis', { id: newId(), created_at: now, updated_at: now, tags: null, name, certificate: { id: certificateId } });
+        await save(tx, cp, 'snis', sni, false);
+      }
+    }
+    for (const row of current) if (!names.includes(row.body.name as string)) await tx.entities.delete(cp, 'snis', row.id);
+  }
+
+  /** Wire bodies; certificates get the names of their SNIs (stored as null, derived on read). */
+  async function present(tx: StoreTx, cp: string, type: CoreEntityType, bodies: Body[]): Promise<Body[]> {
+    const now = nowSeconds();
+    const out = bodies.map((b) => toWire(type, b, now));
+    if (type === 'certificates' && out.length > 0) {
+      const names = new Map<string, string[]>();
+      for (const sni of await tx.entities.all(cp, 'snis')) {
+        const id = refId(sni.body.certificate)!;
+        names.set(id, [...(names.get(id) ?? []), sni.body.name as string]);
+      }
+      for (const cert of out) cert.snis = (names.get(cert.id) ?? []).sort();
+    }
+    return out;
+  }
+
+  /** Deletes a row and, first, what Kong deletes with it. */
+  async function deleteCascading(tx: StoreTx, cp: string, type: CoreEntityType, row: EntityRow): Promise<void> {
+    for (const [childType, field] of SPECS[type].cascade ?? []) {
+      for (const child of await tx.entities.all(cp, childType)) if (references(child.body, field, row.id)) await deleteCascading(tx, cp, childType, child);
+    }
+    await tx.entities.delete(cp, type, row.id);
   }
 
   // One transaction per request; the gateway is recompiled only after a commit that changed something.
-  async function write<T>(cp: string, fn: (tx: StoreTx) => Promise<{ result: T; changed: boolean }>): Promise<T> {
-    const { result, changed } = await store.transaction(async (tx) => {
-      await ensureControlPlane(tx, cp);
-      return fn(tx);
-    });
+  async function write<T>(cp: string, fn: (tx: StoreTx, cpRow: ControlPlaneRow) => Promise<{ result: T; changed: boolean }>): Promise<T> {
+    const { result, changed } = await store.transaction(async (tx) => fn(tx, await ensureControlPlane(tx, cp)));
     if (changed) events.gatewayChanged(cp);
     return result;
   }
 
-  const withParent = (input: Body, parent: EntityRow | null): Body =>
-    parent ? { ...input, [PARENT_FIELD[parent.type as Parent['type']]]: { id: parent.id } } : input;
+  async function read<T>(cp: string, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return store.transaction(async (tx) => {
+      await ensureControlPlane(tx, cp);
+      return fn(tx);
+    });
+  }
+
+  const withParent = (input: Body, parent: EntityRow | null): Body => (parent ? { ...input, [PARENT_FIELD[parent.type as ParentType]]: { id: parent.id } } : input);
 
   return {
+    find,
+    findParent,
+    present,
+    write,
+    read,
+    build,
+    save,
+    deleteCascading,
+
     async list(cp: string, type: CoreEntityType, parent: Parent | null, params: ListParams): Promise<EntityList> {
-      return store.transaction(async (tx) => {
-        await ensureControlPlane(tx, cp);
+      return read(cp, async (tx) => {
         const parentRow = await findParent(tx, cp, parent);
         const refs = parentRow ? { [PARENT_FIELD[parent!.type]]: parentRow.id } : undefined;
+        const query = toStoreQuery(params, refs);
+        const spec = SPECS[type];
+        if (typeof params.customId === 'string') {
+          // custom_id is unique: the answer is one consumer or none, on one page.
+          const rows = (await tx.entities.all(cp, type)).filter((r) => r.body.custom_id === params.customId && belongsTo(r, parentRow));
+          return { data: await present(tx, cp, type, rows.map((r) => r.body)), offset: null };
+        }
         try {
-          const page = await tx.entities.list(cp, type, toStoreQuery(params, refs));
-          return { data: page.rows.map((r) => toWire(type, r.body)), offset: page.next };
+          const page = await tx.entities.list(cp, type, query);
+          const now = nowSeconds();
+          const live = page.rows.filter((r) => !spec.isLive || spec.isLive(r.body, now));
+          return { data: await present(tx, cp, type, live.map((r) => r.body)), offset: page.next };
         } catch (error) {
           if ((error as { code?: string }).code === STORE_ERRORS.BAD_CURSOR) {
             throw KongError.validation([{ field: 'offset', rule: 'invalid', reason: 'offset is not a cursor this API handed out' }]);
@@ -241,82 +299,80 @@ export function createEntityService(store: Store, events: PlatformEvents) {
     },
 
     async get(cp: string, type: CoreEntityType, idOrName: string, parent: Parent | null): Promise<Body> {
-      return store.transaction(async (tx) => {
-        await ensureControlPlane(tx, cp);
+      return read(cp, async (tx) => {
         const parentRow = await findParent(tx, cp, parent);
-        const row = await find(tx, cp, type, idOrName);
+        const row = await find(tx, cp, type, idOrName, parentRow);
         if (!row || !belongsTo(row, parentRow)) throw notFound();
-        return toWire(type, row.body);
+        return (await present(tx, cp, type, [row.body]))[0];
       });
     },
 
     async create(cp: string, type: CoreEntityType, rawBody: unknown, parent: Parent | null): Promise<Body> {
       const raw = asObject(rawBody);
-      return write(cp, async (tx) => {
+      return write(cp, async (tx, cpRow) => {
         const parentRow = await findParent(tx, cp, parent);
-        const body = await build(tx, cp, type, withParent(raw, parentRow), undefined, raw);
+        const body = await build(tx, cpRow, type, withParent(raw, parentRow), undefined, raw);
         await save(tx, cp, type, body, false);
-        return { result: body, changed: true };
+        return { result: (await present(tx, cp, type, [body]))[0], changed: true };
       });
     },
 
-    /** PUT: replaces the entity named by id or name, or creates it with that id or name. */
+    /** PUT: replaces the entity named by id or endpoint key, or creates it with that id or key. */
     async upsert(cp: string, type: CoreEntityType, idOrName: string, rawBody: unknown, parent: Parent | null): Promise<Body> {
       const raw = asObject(rawBody);
-      return write(cp, async (tx) => {
+      return write(cp, async (tx, cpRow) => {
         const parentRow = await findParent(tx, cp, parent);
-        const existing = await find(tx, cp, type, idOrName);
-        // The path names the entity: its id, or its name when it is not a UUID.
-        const key = isUuid(idOrName) && (!existing || existing.id === idOrName) ? { id: idOrName } : { [SPECS[type].nameField]: idOrName };
+        const existing = await find(tx, cp, type, idOrName, parentRow);
+        if (existing && !belongsTo(existing, parentRow)) throw notFound();
+        // The path names the entity: its id, or its endpoint key when it is not a UUID.
+        const spec = SPECS[type];
+        const key = isUuid(idOrName) && (!existing || existing.id === idOrName) ? { id: idOrName } : { [spec.uniqueField]: idOrName };
+        if (!isUuid(idOrName) && spec.keyName(idOrName, parentRow?.id ?? null) === null) throw notFound();
         const input = withParent({ ...raw, ...key }, parentRow);
         if (existing) delete input.id;
-        const body = await build(tx, cp, type, input, existing, raw);
+        const body = await build(tx, cpRow, type, input, existing, raw);
         await save(tx, cp, type, body, existing !== undefined);
-        return { result: body, changed: true };
+        return { result: (await present(tx, cp, type, [body]))[0], changed: true };
       });
     },
 
     /** PATCH: merges the given fields into the entity (plugin configs deeply, as Kong does). */
     async patch(cp: string, type: CoreEntityType, idOrName: string, rawBody: unknown, parent: Parent | null): Promise<Body> {
       const raw = asObject(rawBody);
-      return write(cp, async (tx) => {
+      return write(cp, async (tx, cpRow) => {
         const parentRow = await findParent(tx, cp, parent);
-        const existing = await find(tx, cp, type, idOrName);
+        const existing = await find(tx, cp, type, idOrName, parentRow);
         if (!existing || !belongsTo(existing, parentRow)) throw notFound();
-        let changes = raw;
-        if (type === 'services') {
-          const expanded = expandServiceUrl(raw);
-          if ('errors' in expanded) throw KongError.validation(expanded.errors);
-          changes = expanded.value;
-        }
-        const merged = type === 'plugins' ? mergePluginPatch(existing.body, changes) : { ...existing.body, ...changes };
+        const spec = SPECS[type];
+        const stored = { ...existing.body };
+        for (const field of spec.internal ?? []) delete stored[field];
+        const merged = spec.merge ? spec.merge(existing.body, raw) : { ...stored, ...raw };
+        if (isRuleResult(merged)) throw KongError.validation(kongFields(merged.fields, merged.prefix), merged.entity);
+        for (const field of spec.internal ?? []) delete merged[field];
         const input = withParent({ ...merged, id: existing.id }, parentRow);
-        const body = await build(tx, cp, type, input, existing, raw);
+        const body = await build(tx, cpRow, type, input, existing, raw);
         await save(tx, cp, type, body, true);
-        return { result: body, changed: true };
+        return { result: (await present(tx, cp, type, [body]))[0], changed: true };
       });
     },
 
     /**
-     * DELETE, idempotent. A service still used by routes is refused; plugins scoped to a deleted
-     * service or route go with it (Kong: routes.service restricts, plugins.service/route cascade).
+     * DELETE, idempotent. References Kong restricts refuse it (a service used by routes, a certificate
+     * used by services); children Kong cascades go with it (plugins of a service, a consumer's
+     * credentials, an upstream's targets, a certificate's SNIs).
      */
     async remove(cp: string, type: CoreEntityType, idOrName: string, parent: Parent | null): Promise<void> {
       return write(cp, async (tx) => {
         const parentRow = await findParent(tx, cp, parent);
-        const existing = await find(tx, cp, type, idOrName);
+        const existing = await find(tx, cp, type, idOrName, parentRow);
         if (!existing) return { result: undefined, changed: false };
         if (!belongsTo(existing, parentRow)) throw notFound();
-        if (type === 'services' && (await tx.entities.count(cp, 'routes', { service: existing.id })) > 0) {
-          throw KongError.reference('routes', "an existing 'routes' entity references this 'services' entity");
-        }
-        if (type === 'services' || type === 'routes') {
-          const field = type === 'services' ? 'service' : 'route';
-          for (const plugin of await tx.entities.all(cp, 'plugins')) {
-            if ((plugin.body[field] as { id?: string } | null)?.id === existing.id) await tx.entities.delete(cp, 'plugins', plugin.id);
+        for (const [referencing, field] of SPECS[type].restrict ?? []) {
+          if ((await tx.entities.all(cp, referencing)).some((r) => references(r.body, field, existing.id))) {
+            throw KongError.reference(referencing, `an existing '${referencing}' entity references this '${type}' entity`);
           }
         }
-        await tx.entities.delete(cp, type, existing.id);
+        await deleteCascading(tx, cp, type, existing);
         return { result: undefined, changed: true };
       });
     },

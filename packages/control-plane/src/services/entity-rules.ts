@@ -15,12 +15,11 @@ const fieldError = (field: string, reason: string, rule = 'invalid'): FieldError
 
 // Input shapes: the stored shapes with the server-set fields optional (a client may send its own UUID,
 // and decK sends the timestamps it read back, which Kong accepts and ignores).
-function inputOf(schema: TSchema & { properties: Record<string, TSchema> }, extra: Record<string, TSchema> = {}) {
-  const { id, created_at, updated_at, ...rest } = schema.properties;
-  return Type.Object(
-    { ...rest, id: Type.Optional(id), created_at: Type.Optional(created_at), updated_at: Type.Optional(updated_at), ...extra },
-    { additionalProperties: false },
-  );
+export function inputOf(schema: TSchema & { properties: Record<string, TSchema> }, extra: Record<string, TSchema> = {}) {
+  const properties: Record<string, TSchema> = { ...schema.properties };
+  // Credentials have no updated_at; the others have all three.
+  for (const key of ['id', 'created_at', 'updated_at']) if (properties[key]) properties[key] = Type.Optional(properties[key]);
+  return Type.Object({ ...properties, ...extra }, { additionalProperties: false });
 }
 
 export const serviceInputSchema = inputOf(serviceSchema);
