@@ -3,6 +3,7 @@ import { createTokenChecker } from './auth.ts';
 import type { AppContext } from './context.ts';
 import { KongError, PROBLEM_JSON, ProblemError } from './api/errors.ts';
 import { registerApiRoutes } from './api/index.ts';
+import { isUiRequest } from './api/ui.ts';
 
 /** API request bodies above this are refused (413); entity documents are small. */
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -85,5 +86,5 @@ export async function createApp(ctx: AppContext): Promise<FastifyInstance> {
 // Paths anyone may read: the availability document (Konnect: `security: []`), health, and the UI's assets.
 function isPublic(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0];
-  return path === '/v2/cloud-gateways/availability.json' || path === '/v3/cloud-gateways/availability.json' || path === '/health';
+  return path === '/v2/cloud-gateways/availability.json' || path === '/v3/cloud-gateways/availability.json' || path === '/health' || isUiRequest(request.method, path);
 }

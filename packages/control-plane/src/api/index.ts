@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { registerControlPlaneRoutes } from './control-planes.ts';
 import { registerCloudGatewayRoutes } from './cloud-gateways.ts';
 import { registerCoreEntityRoutes } from './core-entities.ts';
+import { registerUiRoutes } from './ui.ts';
 import { registerCustomDomainRoutes } from './custom-domains.ts';
 
 /** Every API group; each module declares its routes and calls its service. */
@@ -12,4 +13,5 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): 
   registerCloudGatewayRoutes(app, ctx);
   registerCustomDomainRoutes(app, ctx);
   await registerCoreEntityRoutes(app, ctx);
+  registerUiRoutes(app);
 }
