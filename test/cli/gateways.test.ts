@@ -44,6 +44,12 @@ describe('gatehouse gateways', () => {
     assert.equal(upstream.seen.at(-1)?.url, '/hello');
   });
 
+  it('refuses a taken name with exit 1 and a next step', async () => {
+    const again = await runCli(['gateways', 'create', 'shop'], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /a gateway named 'shop' already exists\nPick another name/);
+  });
+
   it('creates a V0 gateway and lists both', async () => {
     const created = await runCli(['gateways', 'create', 'legacy', '--v0', '--json'], env);
     assert.equal(created.code, 0, created.stderr);
