@@ -4,6 +4,7 @@ import type { Command } from './context.ts';
 type Loader = () => Promise<{ default: Command }>;
 
 export const COMMANDS: Record<string, Loader> = {
+  start: () => import('./commands/start.ts'),
   login: () => import('./commands/login.ts'),
   'gateways create': () => import('./commands/gateways/create.ts'),
   'gateways list': () => import('./commands/gateways/list.ts'),
