@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { createEntityService, type CoreEntityType, type EntityService, type Parent } from '../services/entities.ts';
 import { registerConsumerGroupRoutes } from './core-entities-groups.ts';
+import { registerSchemaRoutes } from './core-entities-schemas.ts';
 
 // Kong core entities (services, routes, plugins, upstreams, consumers, credentials, certificates...) under Konnect's two bases: the v2 core-entities API
 // (specs/konnect/control-planes-config-v2.yaml) and the runtime-groups base decK uses (konnect-api.md
@@ -114,6 +115,7 @@ export async function registerCoreEntityRoutes(app: FastifyInstance, ctx: AppCon
   const plugin = async (scope: FastifyInstance) => {
     for (const collection of COLLECTIONS) registerCollection(scope, entities, collection);
     registerConsumerGroupRoutes(scope, entities);
+    registerSchemaRoutes(scope, entities);
   };
   for (const prefix of CORE_ENTITY_PREFIXES) await app.register(plugin, { prefix });
 }

@@ -112,6 +112,22 @@ function toStoreQuery(params: ListParams, refs: EntityListQuery['refs']): Entity
 }
 
 /**
+ * An entity's input checked without the store: shorthands, schema (defaults filled), Kong's entity
+ * checks, and the plugins a serverless control plane refuses. Throws KongError.
+ */
+export function checkInput(cpRow: ControlPlaneRow, type: CoreEntityType, input: Body, ctx: BuildContext): Body {
+  const spec = SPECS[type];
+  const prepared = spec.prepare ? spec.prepare(input, ctx) : input;
+  if (isRuleResult(prepared)) throw KongError.validation(kongFields(prepared.fields, prepared.prefix), prepared.entity);
+  if (type === 'plugins' && SERVERLESS_CLUSTER_TYPES.includes(cpRow.cluster_type)) throwRules({ fields: checkServerlessPlugin(prepared.name, prepared.config), entity: [] });
+  const result = validate(spec.input, prepared);
+  if (!result.ok) throw KongError.validation(kongFields(result.errors));
+  const value = result.value as Body;
+  if (spec.finish) throwRules(spec.finish(value, ctx));
+  return value;
+}
+
+/**
  * The core-entities service: CRUD of every core entity type with Kong's input rules.
  * @example
  * const entities = createEntityService(store, events);
@@ -152,13 +168,7 @@ export function createEntityService(store: Store, events: PlatformEvents) {
     const cp = cpRow.id;
     const spec = SPECS[type];
     const ctx: BuildContext = { raw, existing: existing?.body, now: nowSeconds() };
-    const prepared = spec.prepare ? spec.prepare(input, ctx) : input;
-    if (isRuleResult(prepared)) throw KongError.validation(kongFields(prepared.fields, prepared.prefix), prepared.entity);
-    if (type === 'plugins' && SERVERLESS_CLUSTER_TYPES.includes(cpRow.cluster_type)) throwRules({ fields: checkServerlessPlugin(prepared.name, prepared.config), entity: [] });
-    const result = validate(spec.input, prepared);
-    if (!result.ok) throw KongError.validation(kongFields(result.errors));
-    const value = result.value as Body;
-    if (spec.finish) throwRules(spec.finish(value, ctx));
+    const value = checkInput(cpRow, type, input, ctx);
     for (const [field, referenced] of Object.entries(spec.refs)) {
       const id = refId(value[field]);
       if (id !== undefined && !(await tx.entities.get(cp, referenced, id))) {
@@ -272,6 +282,11 @@ export function createEntityService(store: Store, events: PlatformEvents) {
     build,
     save,
     deleteCascading,
+
+    /** The control plane a core-entity request names; 404 in Kong's shape when absent. */
+    async controlPlane(cp: string): Promise<ControlPlaneRow> {
+      return store.transaction(async (tx) => ensureControlPlane(tx, cp));
+    },
 
     async list(cp: string, type: CoreEntityType, parent: Parent | null, params: ListParams): Promise<EntityList> {
       return read(cp, async (tx) => {
