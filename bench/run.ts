@@ -22,6 +22,7 @@ if (wanted('proxy')) {
 // Sections contributed by other benchmarks, each exporting run<Name>Bench() returning printable text.
 const sections: [name: string, file: string, fn: string][] = [
   ['router', './router.bench.ts', 'runRouterBench'],
+  ['plugins', './plugins.bench.ts', 'runPluginsBench'],
   ['propagation', './propagation.bench.ts', 'runPropagationBench'],
 ];
 for (const [name, file, fn] of sections) {
