@@ -85,6 +85,13 @@ export class PluginContext {
   slots: unknown[];
   /** The response a plugin answered with, if any. */
   exit: PluginResponse | null;
+  /**
+   * Set by a `headerFilter` that must see the whole response body: the data plane then buffers it
+   * and runs the `bodyFilter` phase once on it. Unset, the body streams and `bodyFilter` is skipped.
+   */
+  isResponseBuffered: boolean;
+  /** Response bytes sent to the client, set before `log`. */
+  responseSize: number;
 
   constructor(init: PluginContextInit) {
     this.requestId = init.requestId;
@@ -105,6 +112,8 @@ export class PluginContext {
     this.responseHeaders = null;
     this.slots = init.slots ?? NO_SLOTS;
     this.exit = null;
+    this.isResponseBuffered = false;
+    this.responseSize = 0;
   }
 
   /**
@@ -145,6 +154,11 @@ export interface PluginDefinition<S extends TSchema = TSchema, State = Static<S>
   access?: (ctx: PluginContext, state: State) => PhaseResult | Promise<PhaseResult>;
   /** Synchronous, as in Kong: it runs between the upstream's headers and the client's. */
   headerFilter?: (ctx: PluginContext, state: State) => void;
+  /**
+   * Kong's body_filter, on the whole response body: runs only when a `headerFilter` set
+   * `ctx.isResponseBuffered` (so streamed responses stay streamed). Returns the body to send.
+   */
+  bodyFilter?: (ctx: PluginContext, state: State, body: Buffer) => Buffer;
   /** After the response has been sent; errors are logged, never seen by the client. */
   log?: (ctx: PluginContext, state: State) => void | Promise<void>;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { pluginSchema, routeSchema, Type, validate, type Plugin, type Route } from '@gatehouse/schema';
 import { definePlugin, PluginContext, PLUGIN_HANDLERS, type AnyPlugin } from '@gatehouse/plugins';
 import { buildChain } from './chain.ts';
-import { runPhase } from './runner.ts';
+import { runBodyFilter, runPhase } from './runner.ts';
 
 const ROUTE = '00000000-0000-4000-8000-000000000001';
 const SERVICE = '00000000-0000-4000-8000-000000000002';
@@ -64,5 +64,39 @@ describe('plugin chains', () => {
     const priorities = [...PLUGIN_HANDLERS.values()].map((p) => p.priority);
     assert.equal(new Set(priorities).size, priorities.length);
     assert.equal(PLUGIN_HANDLERS.get('request-transformer')?.priority, 801);
+  });
+});
+
+describe('plugin chain phases and ordering', () => {
+  const ordered = (plugin: AnyPlugin, ordering: Plugin['ordering']) => {
+    const i = instance(plugin, {}, plugin.name);
+    i.entity = { ...i.entity, ordering };
+    return i;
+  };
+
+  it('keeps body_filter handlers in priority order', () => {
+    const withBody = (name: string, priority: number): AnyPlugin => definePlugin({ name, priority, schema: Type.Object({}), bodyFilter: (_c, _s, b) => Buffer.concat([b, Buffer.from(name)]) });
+    const chain = buildChain([instance(withBody('low', 1), {}, 'low'), instance(withBody('high', 9), {}, 'high'), instance(fake('none', 5), {}, 'none')], route);
+    assert.deepEqual(chain.bodyFilter.map((e) => e.state), ['high', 'low']);
+    assert.equal(runBodyFilter(chain.bodyFilter, ctx(), Buffer.from('>')).toString(), '>highlow');
+  });
+
+  it('applies ordering.before/after to access only', () => {
+    const a = fake('a', 1000);
+    const b = fake('b', 500);
+    const c = fake('c', 10);
+    const chain = buildChain([ordered(a, { after: { access: ['c'] } }), instance(b, {}, 'b'), instance(c, {}, 'c')], route);
+    assert.deepEqual(chain.access.map((e) => e.state), ['c', 'a', 'b']);
+    const before = buildChain([instance(a, {}, 'a'), instance(b, {}, 'b'), ordered(c, { before: { access: ['a'] } })], route);
+    assert.deepEqual(before.access.map((e) => e.state), ['c', 'a', 'b']);
+  });
+
+  it('ignores ordering names that are not in the chain', () => {
+    const chain = buildChain([ordered(fake('a', 1), { before: { access: ['missing'] } }), instance(fake('b', 2), {}, 'b')], route);
+    assert.deepEqual(chain.access.map((e) => e.state), ['b', 'a']);
+  });
+
+  it('refuses an ordering cycle', () => {
+    assert.throws(() => buildChain([ordered(fake('a', 2), { before: { access: ['b'] } }), ordered(fake('b', 1), { before: { access: ['a'] } })], route), { code: 'ERR_DP_PLUGIN_CONFIG_INVALID' });
   });
 });

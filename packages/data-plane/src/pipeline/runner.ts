@@ -32,6 +32,12 @@ export function runHeaderFilter(entries: ChainEntry[], ctx: PluginContext): void
   for (let i = 0; i < entries.length; i++) entries[i].plugin.headerFilter!(ctx, entries[i].state);
 }
 
+/** Runs every `bodyFilter` on a buffered response body, in chain order; returns the final body. */
+export function runBodyFilter(entries: ChainEntry[], ctx: PluginContext, body: Buffer): Buffer {
+  for (let i = 0; i < entries.length; i++) body = entries[i].plugin.bodyFilter!(ctx, entries[i].state, body);
+  return body;
+}
+
 /** Runs every `log` handler after the response; failures go to `onError`, never to the client. */
 export function runLog(entries: ChainEntry[], ctx: PluginContext, onError: (error: unknown, entry: ChainEntry) => void): void {
   for (let i = 0; i < entries.length; i++) {

@@ -2,12 +2,14 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Headers, PluginContext, PluginResponse } from '@gatehouse/plugins';
-import { runHeaderFilter, runLog } from '../pipeline/runner.ts';
+import { runBodyFilter, runHeaderFilter, runLog } from '../pipeline/runner.ts';
 import { EMPTY_CHAIN, type Chain } from '../pipeline/chain.ts';
 import { releaseGateway, type CompiledGateway, type RouteTarget } from './gateway.ts';
 import { appendHeader, stripResponseHopByHop } from './headers.ts';
 import { defaultMessage, errorBody, negotiate, writeGenerated, type ErrorType } from './responses.ts';
 import type { PoolRegistry } from '../upstream/pools.ts';
+import type { TelemetryRecorder } from '../telemetry/recorder.ts';
+import { recordExchange } from '../telemetry/exchange.ts';
 
 /** What every exchange of one data plane shares. */
 export interface Plane {
@@ -17,6 +19,8 @@ export interface Plane {
   errorDefaultType: ErrorType;
   logger: Logger;
   pools: PoolRegistry;
+  /** Analytics aggregation, fed after each response; null when no reporter is configured. */
+  telemetry: TelemetryRecorder | null;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
@@ -31,6 +35,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   requestId: string;
   startedAt: number;
   upstreamStartedAt: number;
+  /** Upstream time to response headers; -1 until (or unless) the upstream answers. */
+  upstreamLatencyMs: number;
   gateway: CompiledGateway | null;
   target: RouteTarget | null;
   pctx: PluginContext | null;
@@ -38,6 +44,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   isUpstreamDone: boolean;
   isBodyTooLarge: boolean;
   hasDrainListener: boolean;
+  /** The upstream body while a plugin buffers it for `bodyFilter`; null when streaming. */
+  bufferedChunks: Buffer[] | null;
 
   constructor(req: IncomingMessage) {
     super(req);
@@ -45,6 +53,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.requestId = '';
     this.startedAt = 0;
     this.upstreamStartedAt = 0;
+    this.upstreamLatencyMs = -1;
     this.gateway = null;
     this.target = null;
     this.pctx = null;
@@ -52,6 +61,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.isUpstreamDone = false;
     this.isBodyTooLarge = false;
     this.hasDrainListener = false;
+    this.bufferedChunks = null;
   }
 
   get chain(): Chain {
@@ -61,18 +71,24 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   /** Kong-generated response: Server, latency and request-id headers, header_filter, then send. */
   sendGenerated(status: number, contentType: string | null, body: string | Buffer, extra: Record<string, string> | null): void {
     if (this.headersSent) return;
-    const headers: Headers = extra === null ? {} : { ...extra };
+    let headers: Headers = extra === null ? {} : { ...extra };
     headers['server'] = this.plane!.serverToken;
     headers['x-kong-response-latency'] = String(Math.round(performance.now() - this.startedAt));
     headers['x-kong-request-id'] = this.requestId;
     const ctx = this.pctx;
     const chain = this.chain;
     if (ctx !== null && chain.headerFilter.length > 0) {
+      // Header filters see the Content-Type of the answer, as in Kong.
+      if (contentType !== null) headers['content-type'] = contentType;
       ctx.status = status;
       ctx.responseHeaders = headers;
       this.runFilters(ctx, chain);
       status = ctx.status;
+      headers = ctx.responseHeaders;
+      if (ctx.isResponseBuffered && chain.bodyFilter.length > 0) body = this.filterBody(ctx, chain, typeof body === 'string' ? Buffer.from(body) : body);
+      contentType = null;
     }
+    if (ctx !== null) ctx.responseSize = Buffer.byteLength(body);
     writeGenerated(this, status, contentType, body, headers);
   }
 
@@ -106,6 +122,15 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.sendError(isExpect ? 417 : 413, 'Request size limit exceeded', false, { connection: 'close' });
   }
 
+  private filterBody(ctx: PluginContext, chain: Chain, body: Buffer): Buffer {
+    try {
+      return runBodyFilter(chain.bodyFilter, ctx, body);
+    } catch (error) {
+      this.plane!.logger.error({ err: error, requestId: this.requestId }, 'body_filter failed');
+      return body;
+    }
+  }
+
   private runFilters(ctx: PluginContext, chain: Chain): void {
     try {
       runHeaderFilter(chain.headerFilter, ctx);
@@ -128,7 +153,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     stripResponseHopByHop(headers);
     headers['via'] = appendHeader(headers['via'], plane.viaToken);
     if (headers['server'] === undefined) headers['server'] = plane.serverToken;
-    headers['x-kong-upstream-latency'] = String(Math.round(now - this.upstreamStartedAt));
+    this.upstreamLatencyMs = now - this.upstreamStartedAt;
+    headers['x-kong-upstream-latency'] = String(Math.round(this.upstreamLatencyMs));
     headers['x-kong-proxy-latency'] = String(Math.round(this.upstreamStartedAt - this.startedAt));
     headers['x-kong-request-id'] = this.requestId;
     const ctx = this.pctx!;
@@ -136,10 +162,20 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     ctx.responseHeaders = headers;
     const chain = this.chain;
     if (chain.headerFilter.length > 0) this.runFilters(ctx, chain);
+    if (ctx.isResponseBuffered && chain.bodyFilter.length > 0) {
+      // The body is transformed whole; Content-Length is set once it is known.
+      this.bufferedChunks = [];
+      return;
+    }
     this.writeHead(ctx.status, ctx.responseHeaders as Record<string, string | string[]>);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.pctx!.responseSize += chunk.length;
+    if (this.bufferedChunks !== null) {
+      this.bufferedChunks.push(chunk);
+      return;
+    }
     if (this.write(chunk)) return;
     controller.pause();
     if (!this.hasDrainListener) {
@@ -150,6 +186,18 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
 
   onResponseEnd(): void {
     this.isUpstreamDone = true;
+    const chunks = this.bufferedChunks;
+    if (chunks !== null) {
+      const ctx = this.pctx!;
+      const body = this.filterBody(ctx, this.chain, Buffer.concat(chunks));
+      const headers = ctx.responseHeaders!;
+      delete headers['transfer-encoding'];
+      headers['content-length'] = String(body.length);
+      ctx.responseSize = body.length;
+      this.writeHead(ctx.status, headers as Record<string, string | string[]>);
+      this.end(this.req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     this.end();
   }
 
@@ -185,5 +233,7 @@ export function onExchangeClose(this: Exchange): void {
     runLog(chain.log, ctx, (error, entry) => plane.logger.error({ err: error, requestId, plugin: entry.plugin.name }, 'log phase failed'));
   }
   const gw = this.gateway;
+  const telemetry = this.plane!.telemetry;
+  if (telemetry !== null && gw !== null) recordExchange(telemetry, this, gw.gatewayId);
   if (gw !== null && --gw.inflight === 0 && gw.isRetired) releaseGateway(gw, this.plane!.pools);
 }
