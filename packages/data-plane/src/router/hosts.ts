@@ -32,11 +32,3 @@ export function compileHosts(hosts: string[]): HostMatcher[] {
     return { kind: 'exact', value: host, port };
   });
 }
-
-export function matchHosts(matchers: HostMatcher[], host: string, port: number): boolean {
-  for (const m of matchers) {
-    if (m.port !== null && m.port !== port) continue;
-    if (m.kind === 'exact' ? host === m.value : m.kind === 'suffix' ? host.endsWith(m.value) : host.startsWith(m.value)) return true;
-  }
-  return false;
-}

@@ -1,14 +1,21 @@
 import type { Route } from '@gatehouse/schema';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
-import { compileHosts, matchHosts, type HostMatcher } from './hosts.ts';
+import { compileHosts, type HostMatcher } from './hosts.ts';
+import { compareRanked, rankKey } from './priority.ts';
+import { RadixNode, insertPrefix } from './radix.ts';
+import { compileHeaders, compileNets, compileSnis, matchesHeaders, matchesNets, matchesSni, type HeaderCondition, type NetCondition, type RequestHeaders, type SniCondition } from './conditions.ts';
 
-// A first router: Kong's traditional_compatible priority (reference §1.5) over a sorted list, tried
-// in order. Pure: no I/O, no node:http. The full router (Kong's ATC-style index, expressions, stream
-// routes) replaces the linear scan behind the same `createRouter`/`match` API.
+// Kong 3.x traditional_compatible routing (reference §1.3-1.5), indexed. Pure: no I/O, no node:http.
 //
-// Order, highest first: the compat key (match weight, plain hosts only, header count, regex path,
-// regex_priority, prefix length), then the reference's tie breaks: a host with an explicit port, the
-// traditional category (host > headers > paths > methods > snis), older created_at, larger id.
+// Compile: each route becomes entries (one per path, as Kong splits them; and one per host variant,
+// port-specific or not, so the port tie break is exact), all ranked by priority.ts. Entries are
+// indexed by host (exact map, '*.x' suffix map, 'x.*' prefix map, or host-less), then port, then
+// path: a radix tree of plain prefixes, a list of regex paths, a list of path-less entries, each
+// in rank order. Match: the best (lowest) rank among the entries of the buckets the request's host
+// and port select whose conditions hold. A lookup visits O(path length) tree nodes and stops a list
+// at the first candidate ranked below the best so far: its cost does not grow with the number of
+// host or prefix routes. Prefix and path-less results are built at compile time: a match allocates
+// nothing unless a regex path has to report what it consumed.
 
 /** Request facts the router looks at. `path` is the normalized path (see normalize.ts). */
 export interface MatchInput {
@@ -18,9 +25,20 @@ export interface MatchInput {
   /** Host header port, else the listening port. */
   port: number;
   path: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: RequestHeaders;
+  /** 'https' when the request came over TLS: only then do route snis apply (Kong #6425). Default 'http'. */
+  scheme?: 'http' | 'https';
+  /** The TLS server name the client sent, lower-cased; null without one. */
+  sni?: string | null;
+  /** Client address and port, for route `sources`. */
+  sourceIp?: string | null;
+  sourcePort?: number | null;
+  /** Listener address and port, for route `destinations`. */
+  destinationIp?: string | null;
+  destinationPort?: number | null;
 }
 
+/** A match. Shared between requests for prefix and path-less routes: read it, never mutate it. */
 export interface RouteMatch<T> {
   route: Route;
   payload: T;
@@ -32,127 +50,239 @@ export interface RouteMatch<T> {
 
 export interface Router<T> {
   match(input: MatchInput): RouteMatch<T> | null;
+  /** Entries after splitting routes by path and host variant. */
   readonly size: number;
 }
 
-interface PathMatcher {
-  source: string;
-  prefix: string | null;
-  regex: RegExp | null;
-}
-
-interface HeaderMatcher {
-  name: string;
-  values: Set<string> | null;
-  regex: RegExp | null;
-}
-
 interface Entry<T> {
+  rank: number;
   route: Route;
-  payload: T;
-  hosts: HostMatcher[] | null;
   methods: Set<string> | null;
-  headers: HeaderMatcher[] | null;
-  path: PathMatcher | null;
-  key: number[];
+  headers: HeaderCondition[] | null;
+  snis: SniCondition[] | null;
+  sources: NetCondition[] | null;
+  destinations: NetCondition[] | null;
+  regex: RegExp | null;
+  /** The prebuilt result of a prefix or path-less entry. */
+  result: RouteMatch<T>;
 }
 
-const isSet = (v: unknown[] | Record<string, unknown> | null): boolean => v !== null && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
+interface Bucket<T> {
+  /** Lowest rank held, to skip the bucket when a better match is already known. */
+  minRank: number;
+  pathless: Entry<T>[];
+  tree: RadixNode<Entry<T>> | null;
+  regex: Entry<T>[];
+}
 
-function compilePath(source: string, routeId: string): PathMatcher {
-  if (!source.startsWith('~')) return { source, prefix: source, regex: null };
-  // Kong compat anchors at the start only and accepts PCRE's (?P<name>) groups.
-  const pattern = '^' + source.slice(1).replaceAll('(?P<', '(?<');
+interface HostSlot<T> {
+  any: Bucket<T> | null;
+  ports: Map<number, Bucket<T>> | null;
+}
+
+const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs']);
+const NONE = Number.MAX_SAFE_INTEGER;
+
+const newBucket = <T>(): Bucket<T> => ({ minRank: NONE, pathless: [], tree: null, regex: [] });
+
+function compileRegex(source: string, routeId: string): RegExp {
+  // Kong compat anchors at the start only and uses Rust's (?P<name>) groups; JS wants (?<name>).
   try {
-    return { source, prefix: null, regex: new RegExp(pattern) };
+    return new RegExp('^' + source.slice(1).replaceAll('(?P<', '(?<'));
   } catch (error) {
     throw new DataPlaneError(DP_ERRORS.ROUTE_REGEX_INVALID, `route ${routeId}: invalid regex path '${source}': ${(error as Error).message}`);
   }
 }
 
-function compileHeaders(headers: Route['headers']): HeaderMatcher[] | null {
-  if (headers === null || Object.keys(headers).length === 0) return null;
-  return Object.entries(headers).map(([name, values]) => {
-    const isRegex = values.length === 1 && values[0].startsWith('~*');
-    return {
-      name: name.toLowerCase(),
-      values: isRegex ? null : new Set(values.map((v) => v.toLowerCase())),
-      regex: isRegex ? new RegExp(values[0].slice(2), 'i') : null,
-    };
-  });
+function addToBucket<T>(bucket: Bucket<T>, entry: Entry<T>, path: string | null): void {
+  if (entry.rank < bucket.minRank) bucket.minRank = entry.rank;
+  if (path === null) bucket.pathless.push(entry);
+  else if (entry.regex !== null) bucket.regex.push(entry);
+  else insertPrefix((bucket.tree ??= new RadixNode('')), path, entry);
 }
 
-function entryKey(route: Route, hosts: HostMatcher[] | null, path: PathMatcher | null): number[] {
-  const has = { methods: isSet(route.methods), hosts: isSet(route.hosts), headers: isSet(route.headers), snis: isSet(route.snis), paths: path !== null };
-  const weight = Number(has.methods) + Number(has.hosts) + Number(has.headers) + Number(has.snis) + Number(has.paths);
-  const isPlainHostOnly = route.hosts !== null && route.hosts.every((h) => !h.includes('*'));
-  const headerCount = route.headers === null ? 0 : Math.min(255, Object.keys(route.headers).length);
-  const isRegex = path !== null && path.regex !== null;
-  const category = (has.hosts ? 0x40 : 0) | (has.headers ? 0x20 : 0) | (has.paths ? 0x10 : 0) | (has.methods ? 0x08 : 0) | (has.snis ? 0x04 : 0);
-  const hasPortHost = hosts !== null && hosts.some((h) => h.port !== null);
-  return [weight, Number(isPlainHostOnly), headerCount, Number(isRegex), isRegex ? route.regex_priority : 0, path?.prefix?.length ?? 0, Number(hasPortHost), category, -route.created_at];
+function slotBucket<T>(map: Map<string, HostSlot<T>>, value: string, port: number | null): Bucket<T> {
+  let slot = map.get(value);
+  if (slot === undefined) map.set(value, (slot = { any: null, ports: null }));
+  if (port === null) return (slot.any ??= newBucket());
+  const ports = (slot.ports ??= new Map());
+  let bucket = ports.get(port);
+  if (bucket === undefined) ports.set(port, (bucket = newBucket()));
+  return bucket;
 }
 
-function compare<T>(a: Entry<T>, b: Entry<T>): number {
-  for (let i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return b.key[i] - a.key[i];
-  return a.route.id < b.route.id ? 1 : a.route.id > b.route.id ? -1 : 0;
+interface Pending<T> {
+  route: Route;
+  payload: T;
+  path: string | null;
+  hosts: HostMatcher[] | null;
+  key: number[];
+}
+
+class IndexedRouter<T> implements Router<T> {
+  readonly size: number;
+  private readonly exact = new Map<string, HostSlot<T>>();
+  private readonly suffix = new Map<string, HostSlot<T>>();
+  private readonly prefix = new Map<string, HostSlot<T>>();
+  private readonly hostless: Bucket<T> = newBucket();
+  // Per-match scratch: match() is synchronous and not reentrant, so one set per router suffices.
+  private best: Entry<T> | null = null;
+  private bestRank = NONE;
+  private bestExec: RegExpExecArray | null = null;
+
+  constructor(routes: Array<{ route: Route; payload: T }>) {
+    const pending: Pending<T>[] = [];
+    for (const { route, payload } of routes) {
+      if (!route.protocols.some((p) => HTTP_PROTOCOLS.has(p))) continue;
+      const hosts = route.hosts !== null && route.hosts.length > 0 ? compileHosts(route.hosts) : null;
+      // One variant per kind of host, so that a host matched with its port outranks one without.
+      const variants = hosts === null ? [null] : [hosts.filter((h) => h.port !== null), hosts.filter((h) => h.port === null)].filter((v) => v.length > 0);
+      const paths = route.paths !== null && route.paths.length > 0 ? route.paths : [null];
+      for (const path of paths) {
+        for (const variant of variants) {
+          pending.push({ route, payload, path, hosts: variant, key: rankKey({ route, path, isPortHost: variant !== null && variant[0].port !== null }) });
+        }
+      }
+    }
+    pending.sort(compareRanked);
+    this.size = pending.length;
+
+    const compiled = new Map<Route, Omit<Entry<T>, 'rank' | 'regex' | 'result'>>();
+    for (let rank = 0; rank < pending.length; rank++) {
+      const { route, payload, path, hosts } = pending[rank];
+      let shared = compiled.get(route);
+      if (shared === undefined) {
+        shared = {
+          route,
+          methods: route.methods !== null && route.methods.length > 0 ? new Set(route.methods) : null,
+          headers: compileHeaders(route.headers, route.id),
+          snis: compileSnis(route.snis),
+          sources: compileNets(route.sources, route.id),
+          destinations: compileNets(route.destinations, route.id),
+        };
+        compiled.set(route, shared);
+      }
+      const regex = path !== null && path.startsWith('~') ? compileRegex(path, route.id) : null;
+      const result: RouteMatch<T> = Object.freeze({ route, payload, prefix: regex === null ? path : null, captures: null });
+      const entry: Entry<T> = { rank, ...shared, regex, result };
+      if (hosts === null) {
+        addToBucket(this.hostless, entry, path);
+        continue;
+      }
+      for (const h of hosts) {
+        const map = h.kind === 'exact' ? this.exact : h.kind === 'suffix' ? this.suffix : this.prefix;
+        addToBucket(slotBucket(map, h.value, h.port), entry, path);
+      }
+    }
+  }
+
+  match(input: MatchInput): RouteMatch<T> | null {
+    this.best = null;
+    this.bestRank = NONE;
+    this.bestExec = null;
+    const host = input.host;
+    if (this.exact.size > 0) {
+      const slot = this.exact.get(host);
+      if (slot !== undefined) this.scanSlot(slot, input);
+    }
+    // '*.example.com' is stored as '.example.com', 'example.*' as 'example.': try each dot of the host.
+    if (this.suffix.size > 0 || this.prefix.size > 0) {
+      for (let i = host.indexOf('.'); i !== -1; i = host.indexOf('.', i + 1)) {
+        if (this.suffix.size > 0) {
+          const slot = this.suffix.get(host.slice(i));
+          if (slot !== undefined) this.scanSlot(slot, input);
+        }
+        if (this.prefix.size > 0) {
+          const slot = this.prefix.get(host.slice(0, i + 1));
+          if (slot !== undefined) this.scanSlot(slot, input);
+        }
+      }
+    }
+    this.scanBucket(this.hostless, input);
+
+    // The scans above assign these fields; TypeScript's narrowing from the resets does not see it.
+    const best = this.best as Entry<T> | null;
+    if (best === null) return null;
+    const m = this.bestExec as RegExpExecArray | null;
+    this.best = null;
+    this.bestExec = null;
+    if (m === null) return best.result;
+    let captures: Record<string, string | undefined> | null = null;
+    if (m.length > 1) {
+      captures = { ...m.groups };
+      for (let i = 0; i < m.length; i++) captures[i] = m[i];
+    }
+    return { route: best.route, payload: best.result.payload, prefix: m[0], captures };
+  }
+
+  private scanSlot(slot: HostSlot<T>, input: MatchInput): void {
+    if (slot.ports !== null) {
+      const bucket = slot.ports.get(input.port);
+      if (bucket !== undefined) this.scanBucket(bucket, input);
+    }
+    if (slot.any !== null) this.scanBucket(slot.any, input);
+  }
+
+  private scanBucket(bucket: Bucket<T>, input: MatchInput): void {
+    if (bucket.minRank >= this.bestRank) return;
+    if (bucket.pathless.length > 0) this.scanList(bucket.pathless, input);
+    let node = bucket.tree;
+    if (node !== null) {
+      const path = input.path;
+      let pos = 0;
+      for (;;) {
+        if (node.values !== null) this.scanList(node.values, input);
+        if (pos >= path.length || node.children === null) break;
+        const child: RadixNode<Entry<T>> | undefined = node.children.get(path.charCodeAt(pos));
+        if (child === undefined || !path.startsWith(child.label, pos)) break;
+        pos += child.label.length;
+        node = child;
+      }
+    }
+    const regex = bucket.regex;
+    for (let i = 0; i < regex.length; i++) {
+      const e = regex[i];
+      if (e.rank >= this.bestRank) break;
+      if (!this.holds(e, input)) continue;
+      const m = e.regex!.exec(input.path);
+      if (m === null) continue;
+      this.best = e;
+      this.bestRank = e.rank;
+      this.bestExec = m;
+      break;
+    }
+  }
+
+  private scanList(list: Entry<T>[], input: MatchInput): void {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      if (e.rank >= this.bestRank) return;
+      if (this.holds(e, input)) {
+        this.best = e;
+        this.bestRank = e.rank;
+        this.bestExec = null;
+        return;
+      }
+    }
+  }
+
+  /** The conditions the index left to check: methods, headers, snis, sources, destinations. */
+  private holds(e: Entry<T>, input: MatchInput): boolean {
+    if (e.methods !== null && !e.methods.has(input.method)) return false;
+    if (e.headers !== null && !matchesHeaders(e.headers, input.headers)) return false;
+    // Kong #6425: snis only constrain TLS requests.
+    if (e.snis !== null && input.scheme === 'https' && !matchesSni(e.snis, input.sni ?? null)) return false;
+    if (e.sources !== null && !matchesNets(e.sources, input.sourceIp ?? null, input.sourcePort ?? null)) return false;
+    if (e.destinations !== null && !matchesNets(e.destinations, input.destinationIp ?? null, input.destinationPort ?? null)) return false;
+    return true;
+  }
 }
 
 /**
- * Compiles routes (one entry per path, as Kong splits them) into a router. Throws
- * `ERR_DP_ROUTE_REGEX_INVALID` for a bad regex path.
+ * Compiles routes into an indexed router (once per snapshot). Routes without an HTTP-family
+ * protocol are left out. Throws `ERR_DP_ROUTE_REGEX_INVALID` for a bad regex path or header value.
  * @example createRouter([{ route, payload }]).match({ method: 'GET', host: 'a.test', port: 80, path: '/x', headers: {} })
  */
 export function createRouter<T>(routes: Array<{ route: Route; payload: T }>): Router<T> {
-  const entries: Entry<T>[] = [];
-  for (const { route, payload } of routes) {
-    const hosts = isSet(route.hosts) ? compileHosts(route.hosts as string[]) : null;
-    const methods = isSet(route.methods) ? new Set(route.methods) : null;
-    const headers = compileHeaders(route.headers);
-    const paths = isSet(route.paths) ? (route.paths as string[]).map((p) => compilePath(p, route.id)) : [null];
-    for (const path of paths) entries.push({ route, payload, hosts, methods, headers, path, key: entryKey(route, hosts, path) });
-  }
-  entries.sort(compare);
-  return {
-    size: entries.length,
-    match: (input) => {
-      for (let i = 0; i < entries.length; i++) {
-        const m = tryEntry(entries[i], input);
-        if (m !== null) return m;
-      }
-      return null;
-    },
-  };
-}
-
-function headersMatch(matchers: HeaderMatcher[], headers: MatchInput['headers']): boolean {
-  for (const m of matchers) {
-    const got = headers[m.name];
-    if (got === undefined) return false;
-    const values = Array.isArray(got) ? got : [got];
-    let ok = false;
-    for (const v of values) if (m.regex !== null ? m.regex.test(v) : m.values!.has(v.toLowerCase())) ok = true;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-function tryEntry<T>(e: Entry<T>, input: MatchInput): RouteMatch<T> | null {
-  if (e.methods !== null && !e.methods.has(input.method)) return null;
-  if (e.hosts !== null && !matchHosts(e.hosts, input.host, input.port)) return null;
-  if (e.headers !== null && !headersMatch(e.headers, input.headers)) return null;
-  if (e.path === null) return { route: e.route, payload: e.payload, prefix: null, captures: null };
-  if (e.path.prefix !== null) {
-    // '/v1' matches '/v1', '/v1/a' and '/v1abc': Kong's prefixes are not segment-aware.
-    if (!input.path.startsWith(e.path.prefix)) return null;
-    return { route: e.route, payload: e.payload, prefix: e.path.prefix, captures: null };
-  }
-  const m = e.path.regex!.exec(input.path);
-  if (m === null) return null;
-  let captures: Record<string, string | undefined> | null = null;
-  if (m.length > 1) {
-    captures = { ...m.groups };
-    for (let i = 0; i < m.length; i++) captures[i] = m[i];
-  }
-  return { route: e.route, payload: e.payload, prefix: m[0], captures };
+  return new IndexedRouter(routes);
 }
