@@ -8,6 +8,7 @@ import { checkSnapshot, compileGateway, retireGateway, type CompiledGateway } fr
 import { Exchange, onExchangeClose, type Plane } from './exchange.ts';
 import { handleRequest } from './flow.ts';
 import type { ErrorType } from './responses.ts';
+import { createTelemetryRecorder, type TelemetryOptions } from '../telemetry/recorder.ts';
 
 export interface DataPlaneOptions {
   /** Listen address; default 127.0.0.1. */
@@ -21,6 +22,8 @@ export interface DataPlaneOptions {
   version?: string;
   /** Body type of proxy errors (502, 504) when the client sent neither Accept nor Content-Type: Kong's `error_default_type`. */
   errorDefaultType?: ErrorType;
+  /** Analytics: per-minute traffic aggregates sent in batches to `telemetry.reporter`; off when absent. */
+  telemetry?: TelemetryOptions;
 }
 
 export interface DataPlane {
@@ -31,6 +34,8 @@ export interface DataPlane {
   removeGateway(gatewayId: string): void;
   /** gatewayId -> hash of the snapshot being served. */
   gatewayHashes(): Map<string, string>;
+  /** Sends the traffic aggregated so far to the telemetry reporter now (no-op without telemetry). */
+  flushTelemetry(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     errorDefaultType: options.errorDefaultType ?? 'text/plain',
     logger: options.logger ?? pino({ enabled: false }),
     pools: createPoolRegistry(),
+    telemetry: options.telemetry === undefined ? null : createTelemetryRecorder({ logger: options.logger, version, ...options.telemetry }),
   };
   const byHost = new Map<string, CompiledGateway>();
   const byId = new Map<string, CompiledGateway>();
@@ -121,6 +127,10 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       return out;
     },
 
+    async flushTelemetry() {
+      await plane.telemetry?.flush();
+    },
+
     async close() {
       for (const gw of byId.values()) retireGateway(gw, plane.pools);
       byId.clear();
@@ -135,6 +145,8 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
         clearTimeout(cut);
       }
       await plane.pools.closeAll();
+      // After the listener: requests finished during the grace period are still reported.
+      await plane.telemetry?.close();
     },
   };
 }

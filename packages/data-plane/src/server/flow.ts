@@ -33,7 +33,7 @@ export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<s
   const ctx = new PluginContext({
     requestId: res.requestId,
     clientIp: req.socket.remoteAddress ?? '',
-    scheme: 'http',
+    scheme: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     host,
     method: req.method ?? 'GET',
     rawPath,
