@@ -8,6 +8,9 @@ import { checkSnapshot, compileGateway, retireGateway, type CompiledGateway } fr
 import { Exchange, onExchangeClose, type Plane } from './exchange.ts';
 import { handleRequest } from './flow.ts';
 import type { ErrorType } from './responses.ts';
+import { createAcmeResponder } from '../tls/acme-responder.ts';
+import { createHttpsServer } from '../tls/https-listener.ts';
+import { createSniTable } from '../tls/sni-certificates.ts';
 import { createTelemetryRecorder, type TelemetryOptions } from '../telemetry/recorder.ts';
 
 export interface DataPlaneOptions {
@@ -15,6 +18,8 @@ export interface DataPlaneOptions {
   host?: string;
   /** 0 picks an ephemeral port. */
   port: number;
+  /** HTTPS listener (certificates chosen by SNI from the snapshots' certificates and SNIs); none when absent. 0 picks a port. */
+  tlsPort?: number;
   /** Platform limit on request bodies; default 10 MiB. Larger bodies get 413. */
   maxBodyBytes?: number;
   logger?: Logger;
@@ -27,7 +32,14 @@ export interface DataPlaneOptions {
 }
 
 export interface DataPlane {
-  listen(): Promise<{ port: number }>;
+  /** Starts the listeners; `tlsPort` is set when the HTTPS listener was asked for. */
+  listen(): Promise<{ port: number; tlsPort?: number }>;
+  /**
+   * ACME HTTP-01: answers `GET /.well-known/acme-challenge/<token>` on the HTTP port with the key
+   * authorization, for any Host, until withdrawn with null. The control plane calls it for the
+   * domains it is validating (in process today; the clustering protocol carries it later).
+   */
+  setAcmeChallenge(token: string, keyAuthorization: string | null): void;
   /** Validates and compiles a gateway's snapshot, then swaps it in whole. Throws `ERR_DP_*` and keeps the old one on failure. */
   applySnapshot(snapshot: Snapshot): void;
   /** Stops serving a gateway's hostnames; its pools close after its in-flight requests. */
@@ -63,11 +75,19 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
   const byHost = new Map<string, CompiledGateway>();
   const byId = new Map<string, CompiledGateway>();
 
-  const server: Server<typeof IncomingMessage, typeof Exchange> = createServer<typeof IncomingMessage, typeof Exchange>({ ServerResponse: Exchange }, (req, res) => {
+  const acme = createAcmeResponder();
+  const sniTable = createSniTable();
+  const onRequest = (req: IncomingMessage, res: Exchange): void => {
     res.plane = plane;
     res.on('close', onExchangeClose);
     handleRequest(req, res, byHost);
+  };
+  const server: Server<typeof IncomingMessage, typeof Exchange> = createServer<typeof IncomingMessage, typeof Exchange>({ ServerResponse: Exchange }, (req, res) => {
+    // One size check per request while no domain is being validated.
+    if (acme.size > 0 && acme.answer(req, res)) return;
+    onRequest(req, res);
   });
+  const tlsServer = options.tlsPort === undefined ? null : createHttpsServer(sniTable, Exchange, onRequest);
   // Expect: 100-continue: refuse an announced oversized body before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: Exchange) => {
     const length = req.headers['content-length'];
@@ -79,7 +99,17 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
-  let listening: Promise<{ port: number }> | null = null;
+  let listening: Promise<{ port: number; tlsPort?: number }> | null = null;
+  const listenTls = (): Promise<number | undefined> =>
+    tlsServer === null
+      ? Promise.resolve(undefined)
+      : new Promise((resolve, reject) => {
+          tlsServer.once('error', reject);
+          tlsServer.listen(options.tlsPort, options.host ?? '127.0.0.1', () => {
+            tlsServer.off('error', reject);
+            resolve((tlsServer.address() as AddressInfo).port);
+          });
+        });
 
   return {
     listen() {
@@ -87,7 +117,8 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
         server.once('error', reject);
         server.listen(options.port, options.host ?? '127.0.0.1', () => {
           server.off('error', reject);
-          resolve({ port: (server.address() as AddressInfo).port });
+          const port = (server.address() as AddressInfo).port;
+          listenTls().then((tlsPort) => resolve(tlsPort === undefined ? { port } : { port, tlsPort }), reject);
         });
       });
       return listening;
@@ -101,6 +132,8 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
           throw new DataPlaneError(DP_ERRORS.HOSTNAME_TAKEN, `hostname ${hostname} is served by gateway ${owner.gatewayId}`);
         }
       }
+      // Certificates first: a bad PEM refuses the snapshot before pools are taken.
+      sniTable.apply(snapshot);
       const next = compileGateway(snapshot, plane.pools);
       const previous = byId.get(next.gatewayId);
       byId.set(next.gatewayId, next);
@@ -116,9 +149,14 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       const gw = byId.get(gatewayId);
       if (gw === undefined) return;
       byId.delete(gatewayId);
+      sniTable.remove(gatewayId);
       for (const hostname of gw.hostnames) if (byHost.get(hostname) === gw) byHost.delete(hostname);
       retireGateway(gw, plane.pools);
       plane.logger.info({ gatewayId }, 'gateway removed');
+    },
+
+    setAcmeChallenge(token, keyAuthorization) {
+      acme.set(token, keyAuthorization);
     },
 
     gatewayHashes() {
@@ -135,6 +173,14 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       for (const gw of byId.values()) retireGateway(gw, plane.pools);
       byId.clear();
       byHost.clear();
+      if (tlsServer?.listening) {
+        const tlsClosed = new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+        tlsServer.closeIdleConnections();
+        const cutTls = setTimeout(() => tlsServer.closeAllConnections(), CLOSE_GRACE_MS);
+        cutTls.unref();
+        await tlsClosed;
+        clearTimeout(cutTls);
+      }
       if (server.listening) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
