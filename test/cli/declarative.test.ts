@@ -183,4 +183,45 @@ describe('gatehouse apply|diff|dump', () => {
     assert.match(result.stderr, /create plugin 'no-such-plugin' on service 'partial' failed: .*\(1 of 2 changes were applied before it\)/);
     assert.match(result.stderr, /run apply again/);
   });
+
+  it('applies consumers with credentials, plans credential changes by key, and dumps them back', async () => {
+    const people = (group: string) => `_format_version: "3.0"
+_info:
+  select_tags: [people]
+consumers:
+- username: bob
+  custom_id: b-1
+  keyauth_credentials: [{ key: bob-key }]
+  acls: [{ group: ${group} }]
+  basicauth_credentials: [{ username: bob, password: s3cret }]
+- username: carol
+  keyauth_credentials: [{}]
+plugins:
+- name: request-transformer
+  consumer: carol
+  config: { add: { headers: ["x-consumer:carol"] } }
+`;
+    const applied = await cli('apply', '-f', file('people.yaml', people('admins')), '-g', 'decl');
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /\+ create consumer 'bob'/);
+    assert.match(applied.stdout, /\+ create key-auth credential 'bob-key' of consumer 'bob'/);
+    assert.match(applied.stdout, /\+ create plugin 'request-transformer' on consumer 'carol'/);
+    assert.match(applied.stdout, /7 created, 0 updated, 0 deleted/);
+    const keys = (await platform.api('GET', `/v2/control-planes/${cpId}/core-entities/consumers/carol/key-auth`)).body.data;
+    assert.equal(keys.length, 1);
+    assert.ok(keys[0].key.length > 10, 'Kong generates a key when the file has none');
+
+    // Generated keys, hashed passwords: nothing to change.
+    assert.match((await cli('diff', '-f', file('people.yaml', people('admins')), '-g', 'decl')).stdout, /^No changes/);
+    const changed = await cli('apply', '-f', file('people2.yaml', people('ops')), '-g', 'decl');
+    assert.match(changed.stdout, /^ {2}\+ create acl 'ops' of consumer 'bob'\n {2}- delete acl 'admins' of consumer 'bob'\n2 changes/);
+
+    const dumped = await cli('dump', '-g', 'decl', '--select-tag', 'people', '-o', join(config.dir, 'people-dump.yaml'));
+    assert.equal(dumped.code, 0, dumped.stderr);
+    const text = readFileSync(join(config.dir, 'people-dump.yaml'), 'utf8');
+    assert.match(text, /consumers:\n\s+- username: bob/);
+    assert.match(text, /keyauth_credentials:\n\s+- key: bob-key/);
+    assert.doesNotMatch(text, /password/);
+    assert.match((await cli('diff', '-f', join(config.dir, 'people-dump.yaml'), '-g', 'decl')).stdout, /^No changes/);
+  });
 });

@@ -61,6 +61,15 @@ describe('gatehouse services|routes|plugins', () => {
     assert.match(missing.stderr, /not found[\s\S]*Check the name or id/);
   });
 
+  it('creates, lists and deletes consumers', async () => {
+    assert.equal((await runCli(['consumers', 'create', '-g', 'quick', 'username=bob', 'custom_id=b-1'], env)).code, 0);
+    const list = await runCli(['consumers', 'list', '-g', 'quick'], env);
+    assert.match(list.stdout, /^USERNAME\s+CUSTOM ID\s+ID/);
+    assert.match(list.stdout, /bob\s+b-1\s+/);
+    assert.equal((await runCli(['consumers', 'delete', 'bob', '-g', 'quick'], env)).code, 0);
+    assert.equal(JSON.parse((await runCli(['consumers', 'list', '-g', 'quick', '--json'], env)).stdout).length, 0);
+  });
+
   it('exits 2 on usage errors and names the fix', async () => {
     const cases: [string[], RegExp][] = [
       [['services', 'list'], /--gateway/],

@@ -41,11 +41,22 @@ export interface Configuration {
   entity_version: number;
 }
 
-/** The core-entity collections the API serves today; consumers and credentials come next. */
-export type CoreEntityType = 'services' | 'routes' | 'plugins';
-export interface CoreEntities { services: Service; routes: Route; plugins: Plugin }
-/** A scope for nested collections: `/services/{id}/routes`, `/routes/{id}/plugins`. */
-export interface ParentRef { type: 'services' | 'routes'; idOrName: string }
+/** Consumer credentials: [path segment under `/consumers/{id}`, read-only collection of them all]. */
+export const CREDENTIAL_PATHS = {
+  keyauth_credentials: ['key-auth', 'key-auths'],
+  basicauth_credentials: ['basic-auth', 'basic-auths'],
+  jwt_secrets: ['jwt', 'jwts'],
+  hmacauth_credentials: ['hmac-auth', 'hmac-auths'],
+  acls: ['acls', 'acls'],
+} as const;
+export type CredentialType = keyof typeof CREDENTIAL_PATHS;
+
+/** The core-entity collections this client covers (Kong DAO names). */
+export type CoreEntityType = 'services' | 'routes' | 'plugins' | 'consumers' | CredentialType;
+type Entity = Record<string, any> & { id: string };
+export interface CoreEntities { services: Service; routes: Route; plugins: Plugin; consumers: Entity; keyauth_credentials: Entity; basicauth_credentials: Entity; jwt_secrets: Entity; hmacauth_credentials: Entity; acls: Entity }
+/** A scope for nested collections: `/services/{id}/routes`, `/routes/{id}/plugins`, `/consumers/{id}/key-auth`. */
+export interface ParentRef { type: 'services' | 'routes' | 'consumers'; idOrName: string }
 
 export interface ClientOptions {
   /** API base URL, e.g. `http://127.0.0.1:8001`. */
@@ -140,8 +151,11 @@ export function createClient(options: ClientOptions) {
   /** Kong core entities of one control plane, under `/v2/control-planes/{id}/core-entities`. */
   function entities(controlPlaneId: string) {
     const root = `/v2/control-planes/${encodeURIComponent(controlPlaneId)}/core-entities`;
-    const collection = (type: CoreEntityType, parent?: ParentRef) => (parent ? `${root}/${parent.type}/${encodeURIComponent(parent.idOrName)}/${type}` : `${root}/${type}`);
-    const item = (type: CoreEntityType, idOrName: string) => `${root}/${type}/${encodeURIComponent(idOrName)}`;
+    // Credentials are written under their consumer (`/consumers/{id}/key-auth`); `/key-auths` only reads.
+    const segment = (type: CoreEntityType, isNested: boolean): string => (type in CREDENTIAL_PATHS ? CREDENTIAL_PATHS[type as CredentialType][isNested ? 0 : 1] : type);
+    const collection = (type: CoreEntityType, parent?: ParentRef) =>
+      parent ? `${root}/${parent.type}/${encodeURIComponent(parent.idOrName)}/${segment(type, true)}` : `${root}/${segment(type, false)}`;
+    const item = (type: CoreEntityType, idOrName: string, parent?: ParentRef) => `${collection(type, parent)}/${encodeURIComponent(idOrName)}`;
     return {
       /** One page in Kong's list format; pass the returned `offset` back for the next one. */
       page: <T extends CoreEntityType>(type: T, opts: { parent?: ParentRef; size?: number; offset?: string; tags?: string[] } = {}) =>
@@ -163,12 +177,12 @@ export function createClient(options: ClientOptions) {
         for await (const e of this.iterate(type, opts)) out.push(e);
         return out;
       },
-      get: <T extends CoreEntityType>(type: T, idOrName: string) => request<CoreEntities[T]>('GET', item(type, idOrName)),
+      get: <T extends CoreEntityType>(type: T, idOrName: string, parent?: ParentRef) => request<CoreEntities[T]>('GET', item(type, idOrName, parent)),
       create: <T extends CoreEntityType>(type: T, body: Record<string, unknown>, parent?: ParentRef) => request<CoreEntities[T]>('POST', collection(type, parent), body),
-      /** Kong's PUT: creates with this id or replaces the entity whole. */
-      upsert: <T extends CoreEntityType>(type: T, id: string, body: Record<string, unknown>) => request<CoreEntities[T]>('PUT', item(type, id), body),
-      patch: <T extends CoreEntityType>(type: T, idOrName: string, body: Record<string, unknown>) => request<CoreEntities[T]>('PATCH', item(type, idOrName), body),
-      delete: (type: CoreEntityType, idOrName: string) => request<void>('DELETE', item(type, idOrName)),
+      /** Kong's PUT: creates with this id or replaces the entity whole. Credentials need their consumer as `parent`. */
+      upsert: <T extends CoreEntityType>(type: T, id: string, body: Record<string, unknown>, parent?: ParentRef) => request<CoreEntities[T]>('PUT', item(type, id, parent), body),
+      patch: <T extends CoreEntityType>(type: T, idOrName: string, body: Record<string, unknown>, parent?: ParentRef) => request<CoreEntities[T]>('PATCH', item(type, idOrName, parent), body),
+      delete: (type: CoreEntityType, idOrName: string, parent?: ParentRef) => request<void>('DELETE', item(type, idOrName, parent)),
     };
   }
 

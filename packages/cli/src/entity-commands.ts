@@ -1,4 +1,6 @@
-import type { CoreEntityType, ParentRef } from '@gatehouse/api-client';
+import type { ParentRef } from '@gatehouse/api-client';
+
+type CoreEntityType = 'services' | 'routes' | 'plugins' | 'consumers';
 import type { Args, Command, Context } from './context.ts';
 import { usageError } from './errors.ts';
 import { gatewayFlag, resolveGateway } from './gateways.ts';
@@ -8,7 +10,7 @@ import { printList, printObject, type Column } from './output.ts';
 // (commands/<noun>/<verb>.ts) that picks the entity type. Consumers and credentials join when the
 // API serves them.
 
-const SINGULAR: Record<CoreEntityType, string> = { services: 'service', routes: 'route', plugins: 'plugin' };
+const SINGULAR: Record<CoreEntityType, string> = { services: 'service', routes: 'route', plugins: 'plugin', consumers: 'consumer' };
 
 // Fields that are arrays of strings, so `paths=/a,/b` means ['/a', '/b'].
 const LIST_FIELDS = new Set(['paths', 'hosts', 'methods', 'protocols', 'tags', 'snis', 'ca_certificates']);
@@ -21,8 +23,11 @@ async function entitiesOf(ctx: Context, values: Args['values']) {
   return client.entities(cp.id);
 }
 
+// Which commands take --service and --route to scope a list or a create.
+const takesService = (type: CoreEntityType) => type === 'routes' || type === 'plugins';
+
 function parentOf(type: CoreEntityType, values: Args['values']): ParentRef | undefined {
-  if (type !== 'services' && values.service) return { type: 'services', idOrName: values.service as string };
+  if (takesService(type) && values.service) return { type: 'services', idOrName: values.service as string };
   if (type === 'plugins' && values.route) return { type: 'routes', idOrName: values.route as string };
   return undefined;
 }
@@ -34,6 +39,7 @@ function columnsFor(type: CoreEntityType, names: Map<string, string>): Column<an
   if (type === 'services') {
     return [['NAME', (s) => s.name], ['ID', (s) => s.id], ['PROTOCOL', (s) => s.protocol], ['HOST', (s) => s.host], ['PORT', (s) => s.port], ['PATH', (s) => s.path], ['TAGS', (s) => s.tags]];
   }
+  if (type === 'consumers') return [['USERNAME', (c) => c.username], ['CUSTOM ID', (c) => c.custom_id], ['ID', (c) => c.id], ['TAGS', (c) => c.tags]];
   if (type === 'routes') {
     return [['NAME', (r) => r.name], ['ID', (r) => r.id], ['SERVICE', (r) => ref(r.service)], ['PATHS', (r) => r.paths], ['HOSTS', (r) => r.hosts], ['METHODS', (r) => r.methods], ['TAGS', (r) => r.tags]];
   }
@@ -44,15 +50,15 @@ function columnsFor(type: CoreEntityType, names: Map<string, string>): Column<an
 export function listCommand(type: CoreEntityType): Command {
   return {
     summary: `List the ${type} of a gateway.`,
-    usage: `${type} list --gateway <name|id>${type === 'services' ? '' : ' [--service <name|id>]'}${type === 'plugins' ? ' [--route <name|id>]' : ''} [--tags a,b] [--json]`,
-    options: { ...gatewayOption, tags: { type: 'string' }, ...(type === 'services' ? {} : { service: { type: 'string' } }), ...(type === 'plugins' ? { route: { type: 'string' } } : {}) },
+    usage: `${type} list --gateway <name|id>${takesService(type) ? ' [--service <name|id>]' : ''}${type === 'plugins' ? ' [--route <name|id>]' : ''} [--tags a,b] [--json]`,
+    options: { ...gatewayOption, tags: { type: 'string' }, ...(takesService(type) ? { service: { type: 'string' } } : {}), ...(type === 'plugins' ? { route: { type: 'string' } } : {}) },
     async run(ctx, { values }) {
       const entities = await entitiesOf(ctx, values);
       const tags = values.tags ? String(values.tags).split(',') : undefined;
       const rows = await entities.all(type, { parent: parentOf(type, values), tags });
       // Show references by name: one listing of services and routes is cheaper than a lookup per row.
       const names = new Map<string, string>();
-      if (!ctx.json && type !== 'services') {
+      if (!ctx.json && takesService(type)) {
         for (const other of ['services', 'routes'] as const) for (const e of await entities.all(other)) if (e.name) names.set(e.id, e.name);
       }
       printList(ctx, rows, columnsFor(type, names), `No ${type}. Add one with \`gatehouse ${type} create\` or \`gatehouse apply -f kong.yaml\`.`);
@@ -98,13 +104,13 @@ export function parseAssignments(pairs: string[], usage: string): Record<string,
 }
 
 export function createCommand(type: CoreEntityType): Command {
-  const example = type === 'services' ? 'name=httpbin url=http://httpbin.org' : type === 'routes' ? 'name=r1 paths=/v1 --service httpbin' : 'name=request-transformer config.add.headers=x-a:1 --route r1';
-  const usage = `${type} create --gateway <name|id> (--data '<json>' | key=value ...)${type === 'services' ? '' : ' [--service <name|id>]'}${type === 'plugins' ? ' [--route <name|id>]' : ''}\n  e.g. gatehouse ${type} create --gateway shop ${example}`;
+  const example = type === 'services' ? 'name=httpbin url=http://httpbin.org' : type === 'consumers' ? 'username=bob' : type === 'routes' ? 'name=r1 paths=/v1 --service httpbin' : 'name=request-transformer config.add.headers=x-a:1 --route r1';
+  const usage = `${type} create --gateway <name|id> (--data '<json>' | key=value ...)${takesService(type) ? ' [--service <name|id>]' : ''}${type === 'plugins' ? ' [--route <name|id>]' : ''}\n  e.g. gatehouse ${type} create --gateway shop ${example}`;
   return {
     summary: `Create a ${SINGULAR[type]} from --data JSON or key=value pairs.`,
     usage,
     positionals: { min: 0, max: 100 },
-    options: { ...gatewayOption, data: { type: 'string', short: 'd' }, ...(type === 'services' ? {} : { service: { type: 'string' } }), ...(type === 'plugins' ? { route: { type: 'string' } } : {}) },
+    options: { ...gatewayOption, data: { type: 'string', short: 'd' }, ...(takesService(type) ? { service: { type: 'string' } } : {}), ...(type === 'plugins' ? { route: { type: 'string' } } : {}) },
     async run(ctx, { positionals, values }) {
       let body: Record<string, unknown>;
       if (values.data !== undefined) {
@@ -122,7 +128,7 @@ export function createCommand(type: CoreEntityType): Command {
       const entities = await entitiesOf(ctx, values);
       const created = await entities.create(type, body, parentOf(type, values));
       if (ctx.json) return ctx.out(JSON.stringify(created, null, 2));
-      ctx.out(`Created ${SINGULAR[type]} ${(created as any).name ?? ''} (${created.id}).`.replace('  ', ' '));
+      ctx.out(`Created ${SINGULAR[type]} ${(created as any).name ?? (created as any).username ?? ''} (${created.id}).`.replace('  ', ' '));
     },
   };
 }

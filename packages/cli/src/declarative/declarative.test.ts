@@ -65,13 +65,14 @@ routes: [{ name: r2, service: s, paths: [/r2] }]
 plugins: [{ name: key-auth, route: r2 }, { name: acl }]
 `);
     assert.deepEqual(state.services.map((s) => s.fields), [{ name: 's', protocol: 'http', host: 'a.test', port: 80, path: null }]);
-    assert.equal(state.routes[1].service, state.services[0]);
+    assert.equal(state.routes[1].refs.service, state.services[0]);
     assert.deepEqual(state.plugins.map((p) => p.label), ["plugin 'cors' on route 'r'", "plugin 'key-auth' on route 'r2'", "plugin 'acl' (global)"]);
   });
   const bad: [string, string, RegExp][] = [
     ['no version', 'services: []', /_format_version is required/],
     ['unknown top-level key', '_format_version: "3.0"\nservice: []', /kong\.yaml:2: unknown field 'service'/],
-    ['consumers for now', '_format_version: "3.0"\nconsumers: [{ username: bob }]', /kong\.yaml:2: consumers are not supported/],
+    ['upstreams for now', '_format_version: "3.0"\nupstreams: [{ name: u }]', /kong\.yaml:2: upstreams are not supported/],
+    ['a consumer without username or custom_id', '_format_version: "3.0"\nconsumers: [{ tags: [a] }]', /kong\.yaml:2: consumer '#0': a consumer needs a username or a custom_id/],
     ['unknown field', '_format_version: "3.0"\nservices:\n- name: s\n  host: a\n  hots: b', /kong\.yaml:5: service 's': unknown field 'hots'/],
     ['bad enum', '_format_version: "3.0"\nservices:\n- name: s\n  host: a\n  protocol: ftp', /kong\.yaml:5: service 's': protocol must be one of/],
     ['dangling route', '_format_version: "3.0"\nplugins:\n- name: cors\n  route: nope', /kong\.yaml:4: plugin 'cors' references route 'nope', which is not in this file/],
@@ -89,6 +90,12 @@ const SVC = '11111111-1111-4111-8111-111111111111';
 const ROUTE = '22222222-2222-4222-8222-222222222222';
 const PLUGIN = '33333333-3333-4333-8333-333333333333';
 const live = (): LiveState => ({
+  consumers: [],
+  keyauth_credentials: [],
+  basicauth_credentials: [],
+  jwt_secrets: [],
+  hmacauth_credentials: [],
+  acls: [],
   services: [{ id: SVC, name: 's', protocol: 'http', host: 'a.test', port: 80, path: null, retries: 5, connect_timeout: 60000, write_timeout: 60000, read_timeout: 60000, enabled: true, tags: null, created_at: 1, updated_at: 1 }],
   routes: [{ id: ROUTE, name: 'r', paths: ['/r'], service: { id: SVC }, protocols: ['http', 'https'], strip_path: true, tags: [], created_at: 1, updated_at: 1 }],
   plugins: [{ id: PLUGIN, name: 'cors', route: { id: ROUTE }, service: null, consumer: null, config: { origins: ['*'], max_age: null }, enabled: true, protocols: ['grpc', 'grpcs', 'http', 'https'], created_at: 1, updated_at: 1 }],

@@ -1,19 +1,20 @@
-import type { EntitiesClient } from '@gatehouse/api-client';
+import type { EntitiesClient, ParentRef } from '@gatehouse/api-client';
 import type { DesiredEntity } from './model.ts';
 import type { Change } from './plan.ts';
+import { TYPES, isCredential } from './types.ts';
 
-// Carrying out a plan: creates and updates in dependency order (services, routes, plugins), then
-// deletes in reverse (computePlan already orders them so). Updates are Kong's PUT, which replaces the
-// entity whole with the file's version.
+// Carrying out a plan: creates and updates in dependency order (services, routes, consumers,
+// plugins, credentials), then deletes in reverse (computePlan already orders them so). Updates are
+// Kong's PUT, which replaces the entity whole with the file's version.
 
 export interface ApplyResult { done: Change[]; failed?: { change: Change; error: Error } }
 
 function bodyOf(entity: DesiredEntity, ids: Map<DesiredEntity, string>): Record<string, unknown> {
   const body: Record<string, unknown> = { ...entity.fields };
-  if (entity.type === 'routes') body.service = entity.service ? { id: ids.get(entity.service) } : null;
-  if (entity.type === 'plugins') {
-    body.service = entity.service ? { id: ids.get(entity.service) } : null;
-    body.route = entity.route ? { id: ids.get(entity.route) } : null;
+  for (const f of TYPES[entity.type].refs) {
+    const ref = entity.refs[f];
+    if (isCredential(entity.type)) continue;
+    body[f] = ref ? { id: ids.get(ref) } : null;
   }
   return body;
 }
@@ -22,12 +23,18 @@ export async function executePlan(entities: EntitiesClient, changes: Change[], i
   const done: Change[] = [];
   for (const change of changes) {
     try {
-      if (change.action === 'delete') await entities.delete(change.type, change.id!);
+      // Credentials are written under their consumer's path.
+      const consumerId = isCredential(change.type) ? (change.desired ? ids.get(change.desired.refs.consumer!) : change.live?.consumer?.id) : undefined;
+      const parent: ParentRef | undefined = consumerId ? { type: 'consumers', idOrName: consumerId } : undefined;
+      if (change.action === 'delete') await entities.delete(change.type, change.id!, parent);
       else {
         const entity = change.desired!;
         const body = bodyOf(entity, ids);
         const id = change.action === 'update' ? change.id! : entity.id;
-        const saved = id ? await entities.upsert(change.type, id, { ...body, id }) : await entities.create(change.type, body);
+        let saved;
+        // A dumped basic-auth credential has no password (it is stored hashed): change the rest only.
+        if (change.action === 'update' && entity.type === 'basicauth_credentials' && body.password === undefined) saved = await entities.patch(change.type, id!, body, parent);
+        else saved = id ? await entities.upsert(change.type, id, { ...body, id }, parent) : await entities.create(change.type, body, parent);
         ids.set(entity, saved.id);
       }
       done.push(change);

@@ -1,5 +1,5 @@
 import type { EntitiesClient } from '@gatehouse/api-client';
-import { ENTITY_ORDER, type EntityType } from './model.ts';
+import { ENTITY_ORDER, type EntityType } from './types.ts';
 
 // The control plane's current entities, as decK sees them: filtered by select tags (AND, like the
 // API's `tags=a,b`) and without the ones the platform manages itself.

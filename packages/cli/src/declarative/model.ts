@@ -1,17 +1,12 @@
-import { pluginSchema, routeSchema, serviceSchema, validate, type TSchema } from '@gatehouse/schema';
+import { validate } from '@gatehouse/schema';
 import { fileError, type Path, type Source } from './source.ts';
+import { ENTITY_ORDER, REF_TYPES, TYPES, foreignKeysOf, type EntityType, type RefField } from './types.ts';
 
 // Kong's declarative format (reference/kong-dataplane.md §7) read into a flat desired state: every
-// service, route and plugin once, with its references resolved to the file's own entities. Everything
-// wrong with the file is found here, before the API is called.
+// entity once, with its references resolved to the file's own entities. Everything wrong with the
+// file is found here, before the API is called.
 
-export type EntityType = 'services' | 'routes' | 'plugins';
-export const ENTITY_ORDER: EntityType[] = ['services', 'routes', 'plugins'];
-export const SINGULAR: Record<EntityType, string> = { services: 'service', routes: 'route', plugins: 'plugin' };
-export const SCHEMAS: Record<EntityType, TSchema & { properties: Record<string, TSchema> }> = { services: serviceSchema, routes: routeSchema, plugins: pluginSchema };
-
-/** Foreign-key fields per type; they are references, not plain fields. */
-export const FOREIGN_KEYS: Record<EntityType, string[]> = { services: ['client_certificate'], routes: ['service'], plugins: ['service', 'route', 'consumer', 'consumer_group'] };
+export { ENTITY_ORDER, TYPES, type EntityType } from './types.ts';
 
 export interface DesiredEntity {
   type: EntityType;
@@ -19,30 +14,40 @@ export interface DesiredEntity {
   label: string;
   line: number | undefined;
   id?: string;
-  name?: string;
-  /** Wire fields without id, timestamps and foreign keys. */
+  /** The first of the type's key fields the file sets (name, username, key...). */
+  key?: string;
+  /** Wire fields without id, timestamps and references. */
   fields: Record<string, unknown>;
-  service?: DesiredEntity;
-  route?: DesiredEntity;
+  refs: Partial<Record<RefField, DesiredEntity>>;
 }
 
-export interface DesiredState {
-  services: DesiredEntity[];
-  routes: DesiredEntity[];
-  plugins: DesiredEntity[];
+export type DesiredState = Record<EntityType, DesiredEntity[]> & {
+  file: string;
   selectTags: string[];
   /** `_konnect.control_plane_name`, which decK uses to pick the control plane. */
   controlPlaneName?: string;
-}
+};
 
 const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_info', '_konnect', '_workspace', '_plugin_configs']);
 const ENTITY_META = new Set(['_comment', '_ignore', 'created_at', 'updated_at']);
-// Kong entity collections this control plane does not serve yet; consumers and credentials are next.
-const NOT_YET = ['consumers', 'upstreams', 'targets', 'certificates', 'ca_certificates', 'snis', 'consumer_groups', 'vaults', 'keys', 'key_sets', 'keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'oauth2_credentials', 'mtls_auth_credentials', 'partials', 'filter_chains'];
+// Kong collections Gatehouse files do not carry yet.
+const NOT_YET = ['upstreams', 'targets', 'certificates', 'ca_certificates', 'snis', 'consumer_groups', 'vaults', 'keys', 'key_sets', 'oauth2_credentials', 'mtls_auth_credentials', 'partials', 'filter_chains'];
 const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'];
 const NIL_UUID = '00000000-0000-4000-8000-000000000000';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `service 'a'`, `plugin 'cors' on route 'r' and consumer 'bob'`, `acl 'admins' of consumer 'bob'`. */
+export function labelOf(type: EntityType, key: string | undefined, refs: DesiredEntity['refs'] | Record<string, string | undefined>): string {
+  const refName = (field: RefField) => {
+    const ref = refs[field];
+    return typeof ref === 'string' ? ref : ref ? (ref.key ?? ref.id ?? '?') : undefined;
+  };
+  const scope = TYPES[type].refs.filter((f) => refName(f) !== undefined).map((f) => `${f} '${refName(f)}'`);
+  const head = `${TYPES[type].singular} '${key ?? '?'}'`;
+  if (type === 'plugins') return `${head}${scope.length > 0 ? ` on ${scope.join(' and ')}` : ' (global)'}`;
+  return scope.length > 0 ? `${head} ${type === 'routes' ? 'in' : 'of'} ${scope.join(' and ')}` : head;
+}
 
 /** Reads a parsed declarative file into the desired state, or throws naming the line and entity. */
 export function readDesired(source: Source, extraSelectTags: string[] = []): DesiredState {
@@ -58,42 +63,40 @@ export function readDesired(source: Source, extraSelectTags: string[] = []): Des
     if (META_KEYS.has(key) || ENTITY_ORDER.includes(key as EntityType)) continue;
     if (NOT_YET.includes(key)) {
       if (Array.isArray(top[key]) && (top[key] as unknown[]).length === 0) continue;
-      fail([key], `${key} are not supported by this control plane yet (services, routes and plugins are)`, true);
+      fail([key], `${key} are not supported in Gatehouse files yet (services, routes, consumers, plugins and credentials are)`, true);
     }
     fail([key], `unknown field '${key}' at the top level`, true);
   }
   const info = isObject(top._info) ? top._info : {};
   const fileTags = Array.isArray(info.select_tags) ? info.select_tags.map(String) : [];
   const selectTags = [...new Set([...fileTags, ...extraSelectTags])];
-  const state: DesiredState = { services: [], routes: [], plugins: [], selectTags, controlPlaneName: isObject(top._konnect) ? (top._konnect.control_plane_name as string | undefined) : undefined };
-  // References found while walking; resolved once every entity is known.
-  const pending: { entity: DesiredEntity; field: 'service' | 'route'; ref: string; path: Path }[] = [];
+  const state = { file, selectTags, controlPlaneName: isObject(top._konnect) ? (top._konnect.control_plane_name as string | undefined) : undefined } as DesiredState;
+  for (const type of ENTITY_ORDER) state[type] = [];
+  const pending: { entity: DesiredEntity; field: RefField; ref: string; path: Path }[] = [];
 
-  const readEntity = (type: EntityType, value: unknown, path: Path, parent: { service?: DesiredEntity; route?: DesiredEntity }): DesiredEntity | undefined => {
-    if (!isObject(value)) return fail(path, `each entry of ${String(path.at(-2))} must be a mapping`);
+  const readEntity = (type: EntityType, value: unknown, path: Path, parent?: { field: RefField; entity: DesiredEntity }): void => {
+    if (!isObject(value)) return void fail(path, `each entry of ${String(path.at(-2))} must be a mapping`);
     const v = value as Record<string, unknown>;
-    if (v._ignore === true) return undefined;
-    const properties = SCHEMAS[type].properties;
-    const nested: Record<EntityType, EntityType[]> = { services: ['routes', 'plugins'], routes: ['plugins'], plugins: [] };
+    if (v._ignore === true) return;
+    const info = TYPES[type];
+    const keyField = info.keys.find((k) => typeof v[k] === 'string');
+    const key = type === 'plugins' ? (v.name as string | undefined) : keyField ? (v[keyField] as string) : (v.id as string | undefined) ?? `#${path.at(-1)}`;
+    const parentRefs = parent ? { [parent.field]: parent.entity } : {};
+    const label = labelOf(type, key, parentRefs);
     const fields: Record<string, unknown> = {};
-    const refs: { field: 'service' | 'route'; ref: string; key: string }[] = [];
-    const nameOf = type === 'plugins' ? v.name : v.name ?? v.id;
-    const where = parent.route ? ` in ${parent.route.label}` : parent.service ? ` in ${parent.service.label}` : '';
-    const label = `${SINGULAR[type]} '${nameOf ?? `#${path.at(-1)}`}'${where}`;
-    for (const [key, field] of Object.entries(v)) {
-      if (ENTITY_META.has(key) || (nested[type] as string[]).includes(key) || key === 'id') continue;
-      if (type === 'services' && key === 'url') continue;
-      if (FOREIGN_KEYS[type].includes(key)) {
-        const parentField = parent.route ? 'route' : parent.service ? 'service' : undefined;
-        if (parentField !== undefined) fail([...path, key], `${label}: '${key}' must not be set on an entity nested under a ${parentField} (write it at the top level instead)`, true);
-        if (key === 'consumer' || key === 'consumer_group' || key === 'client_certificate') fail([...path, key], `${label}: ${key} references are not supported by this control plane yet`, true);
-        const ref = typeof field === 'string' ? field : isObject(field) ? ((field.id ?? field.name) as string | undefined) : undefined;
-        if (typeof ref !== 'string' || ref === '') fail([...path, key], `${label}: ${key} must be the name or id of a ${key} in this file`);
-        refs.push({ field: key as 'service' | 'route', ref: ref!, key });
+    const refs: { field: RefField; ref: string }[] = [];
+    for (const [name, field] of Object.entries(v)) {
+      if (ENTITY_META.has(name) || (info.nested as string[]).includes(name) || name === 'id' || (type === 'services' && name === 'url')) continue;
+      if (foreignKeysOf(type).includes(name)) {
+        if (parent) fail([...path, name], `${label}: '${name}' must not be set on an entity nested under a ${parent.field} (write it at the top level instead)`, true);
+        if (info.unsupportedRefs.includes(name)) fail([...path, name], `${label}: ${name} references are not supported in Gatehouse files yet`, true);
+        const ref = typeof field === 'string' ? field : isObject(field) ? ((field.id ?? field.name ?? field.username) as string | undefined) : undefined;
+        if (typeof ref !== 'string' || ref === '') fail([...path, name], `${label}: ${name} must be the name or id of a ${name} in this file`);
+        refs.push({ field: name as RefField, ref: ref! });
         continue;
       }
-      if (!(key in properties)) fail([...path, key], `${label}: unknown field '${key}'`, true);
-      fields[key] = field;
+      if (!(name in info.schema.properties)) fail([...path, name], `${label}: unknown field '${name}'`, true);
+      fields[name] = field;
     }
     if (type === 'services' && v.url !== undefined) {
       const expanded = expandUrl(v.url, fields);
@@ -101,62 +104,60 @@ export function readDesired(source: Source, extraSelectTags: string[] = []): Des
       Object.assign(fields, expanded);
     }
     if (v.id !== undefined && typeof v.id !== 'string') fail([...path, 'id'], `${label}: id must be a UUID string`);
-    // Type and value checks with the entity schema, with placeholders for what the server sets.
-    const candidate: Record<string, unknown> = { ...fields, id: v.id ?? NIL_UUID, created_at: 0, updated_at: 0 };
-    const checked = validate(SCHEMAS[type], candidate);
+    // Type and value checks with the entity schema, with placeholders for what the server sets or
+    // generates (keys and secrets) and for references.
+    const candidate: Record<string, unknown> = { ...fields, id: v.id ?? NIL_UUID };
+    for (const f of ['created_at', 'updated_at']) if (f in info.schema.properties) candidate[f] = 0;
+    for (const f of info.refs) if (f === 'consumer' && type !== 'plugins') candidate.consumer = { id: NIL_UUID };
+    for (const f of [...info.looseFields, ...info.neverCompared]) if (candidate[f] === undefined && !('default' in (info.schema.properties[f] ?? {}))) candidate[f] = f === 'ttl' ? null : 'x';
+    if (type === 'consumers' && v.username === undefined && v.custom_id === undefined) fail(path, `${label}: a consumer needs a username or a custom_id`);
+    const checked = validate(info.schema, candidate);
     if (!checked.ok) {
       const first = checked.errors[0];
       fail([...path, first.field.split('.')[0]], `${label}: ${first.reason}`);
     }
     if (selectTags.length > 0) fields.tags = [...new Set([...((fields.tags as string[] | null | undefined) ?? []), ...selectTags])];
-    const entity: DesiredEntity = { type, label, line: source.lineOf(path), id: v.id as string | undefined, name: typeof v.name === 'string' ? v.name : undefined, fields, ...parent };
+    const entity: DesiredEntity = { type, label, line: source.lineOf(path), id: v.id as string | undefined, key: type === 'plugins' ? undefined : keyField ? (v[keyField] as string) : undefined, fields, refs: parentRefs };
     state[type].push(entity);
-    for (const r of refs) pending.push({ entity, field: r.field, ref: r.ref, path: [...path, r.key] });
-    for (const child of nested[type]) {
+    for (const r of refs) pending.push({ entity, field: r.field, ref: r.ref, path: [...path, r.field] });
+    const childField: RefField | undefined = type === 'services' ? 'service' : type === 'routes' ? 'route' : type === 'consumers' ? 'consumer' : undefined;
+    for (const child of info.nested) {
       const list = v[child];
       if (list === undefined || list === null) continue;
       if (!Array.isArray(list)) fail([...path, child], `${label}: ${child} must be a list`);
-      const childParent = type === 'services' ? { service: entity } : { route: entity };
-      (list as unknown[]).forEach((item, i) => readEntity(child, item, [...path, child, i], childParent));
+      (list as unknown[]).forEach((item, i) => readEntity(child, item, [...path, child, i], { field: childField!, entity }));
     }
-    return entity;
   };
 
   for (const type of ENTITY_ORDER) {
     const list = top[type];
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) fail([type], `${type} must be a list`);
-    (list as unknown[]).forEach((item, i) => readEntity(type, item, [type, i], {}));
+    (list as unknown[]).forEach((item, i) => readEntity(type, item, [type, i]));
   }
 
-  // Names and ids are unique per type, as in Kong.
+  // Ids, and names of services, routes and consumers, are unique per type, as in Kong.
   for (const type of ENTITY_ORDER) {
     const seen = new Map<string, DesiredEntity>();
     for (const e of state[type]) {
-      for (const key of [e.id, type === 'plugins' ? undefined : e.name]) {
-        if (key === undefined) continue;
-        const other = seen.get(key);
+      for (const k of [e.id, ['services', 'routes', 'consumers'].includes(type) ? e.key : undefined]) {
+        if (k === undefined) continue;
+        const other = seen.get(k);
         if (other) throw fileError(file, e.line, `${e.label} is defined twice (also at line ${other.line})`);
-        seen.set(key, e);
+        seen.set(k, e);
       }
     }
   }
   for (const p of pending) {
-    const pool = state[p.field === 'service' ? 'services' : 'routes'];
-    const target = pool.find((e) => e.id === p.ref || e.name === p.ref);
-    if (!target) fail(p.path, `${p.entity.label} references ${p.field} '${p.ref}', which is not in this file`);
-    p.entity[p.field] = target;
-    if (p.entity.type === 'plugins') p.entity.label = pluginLabel(p.entity);
+    const pool = state[REF_TYPES[p.field]];
+    const target = pool.find((e) => e.id === p.ref || e.key === p.ref || (p.field === 'consumer' && (e.fields.username === p.ref || e.fields.custom_id === p.ref)));
+    if (!target) fail(p.path, `${p.entity.label.replace(/ \(global\)$/, '')} references ${p.field} '${p.ref}', which is not in this file`);
+    p.entity.refs[p.field] = target;
   }
-  for (const plugin of state.plugins) plugin.label = pluginLabel(plugin);
+  for (const type of ENTITY_ORDER) {
+    for (const e of state[type]) e.label = labelOf(type, type === 'plugins' ? (e.fields.name as string) : (e.key ?? e.id ?? e.label.split("'")[1]), e.refs);
+  }
   return state;
-}
-
-const keyOf = (e: DesiredEntity): string => e.name ?? e.id ?? '?';
-
-export function pluginLabel(p: { fields: Record<string, unknown>; service?: DesiredEntity; route?: DesiredEntity }): string {
-  const scope = [p.service && `service '${keyOf(p.service)}'`, p.route && `route '${keyOf(p.route)}'`].filter(Boolean).join(' and ');
-  return `plugin '${p.fields.name}'${scope ? ` on ${scope}` : ' (global)'}`;
 }
 
 const SCHEME_PORTS: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443, grpc: 80, grpcs: 443 };

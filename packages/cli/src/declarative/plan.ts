@@ -1,10 +1,12 @@
 import { Value } from '@sinclair/typebox/value';
-import { ENTITY_ORDER, FOREIGN_KEYS, SCHEMAS, SINGULAR, type DesiredEntity, type DesiredState, type EntityType } from './model.ts';
+import { ENTITY_ORDER, REF_TYPES, TYPES, foreignKeysOf, isCredential, type EntityType, type RefField } from './types.ts';
+import { labelOf, type DesiredEntity, type DesiredState } from './model.ts';
 import type { LiveEntity, LiveState } from './live.ts';
+import { fileError } from './source.ts';
 
 // The plan: which entities to create, update or delete so the control plane matches the file.
-// Entities match by id when the file gives one, else by name; plugins by their name and scope
-// (service, route), which Kong keeps unique.
+// Entities match by id when the file gives one, else by their key (name, username); plugins by name
+// and scope (service, route, consumer), which Kong keeps unique; credentials by consumer and key.
 
 export interface FieldChange { field: string; from: unknown; to: unknown }
 export interface Change {
@@ -20,13 +22,13 @@ export interface Change {
 
 const SERVER_FIELDS = new Set(['id', 'created_at', 'updated_at']);
 
-/** Every non-reference field with Kong's defaults, as the API would store it. */
+/** Every comparable field with Kong's defaults, as the API would store it. */
 export function normalize(type: EntityType, fields: Record<string, unknown>): Record<string, unknown> {
-  const schema = SCHEMAS[type];
+  const { schema, neverCompared } = TYPES[type];
   const filled = Value.Default(schema, structuredClone(fields)) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
-    if (SERVER_FIELDS.has(key) || FOREIGN_KEYS[type].includes(key)) continue;
+    if (SERVER_FIELDS.has(key) || foreignKeysOf(type).includes(key) || neverCompared.includes(key)) continue;
     let value = filled[key] ?? null;
     // Kong answers [] or null for "no tags"; both mean the same.
     if (key === 'tags' && Array.isArray(value)) value = value.length === 0 ? null : [...value].sort();
@@ -39,9 +41,9 @@ const equal = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.st
 
 // The file's plugin config is what the user wrote; the API adds the plugin schema's defaults. A
 // key the file does not mention is left to the server, so only the written keys are compared.
-function configCovered(desired: unknown, live: unknown): boolean {
+function covered(desired: unknown, live: unknown): boolean {
   if (desired && typeof desired === 'object' && !Array.isArray(desired) && live && typeof live === 'object' && !Array.isArray(live)) {
-    return Object.entries(desired).every(([k, v]) => configCovered(v, (live as Record<string, unknown>)[k]));
+    return Object.entries(desired).every(([k, v]) => covered(v, (live as Record<string, unknown>)[k]));
   }
   return equal(desired, live);
 }
@@ -51,13 +53,14 @@ export function fieldChanges(type: EntityType, desired: Record<string, unknown>,
   const have = normalize(type, live);
   const out: FieldChange[] = [];
   for (const key of Object.keys(want)) {
-    if (type === 'plugins' && key === 'config' ? configCovered(want[key], have[key]) : equal(want[key], have[key])) continue;
+    if (TYPES[type].looseFields.includes(key) && desired[key] === undefined) continue;
+    if (type === 'plugins' && key === 'config' ? covered(want[key], have[key]) : equal(want[key], have[key])) continue;
     out.push({ field: key, from: have[key], to: want[key] });
   }
   return out;
 }
 
-const refId = (ref: unknown): string | null => (ref && typeof ref === 'object' ? ((ref as { id?: string }).id ?? null) : null);
+export const refId = (ref: unknown): string | null => (ref && typeof ref === 'object' ? ((ref as { id?: string }).id ?? null) : null);
 
 /** Matches the file against the live state; fills each desired entity's live id into `ids`. */
 export function computePlan(desired: DesiredState, live: LiveState): { changes: Change[]; ids: Map<DesiredEntity, string> } {
@@ -65,33 +68,40 @@ export function computePlan(desired: DesiredState, live: LiveState): { changes: 
   const matched = new Set<LiveEntity>();
   const changes: Change[] = [];
   const target = (e: DesiredEntity | undefined): string | null => (e ? (ids.get(e) ?? `new:${e.label}`) : null);
+  const sameScope = (e: DesiredEntity, l: LiveEntity) => TYPES[e.type].refs.every((f) => refId(l[f]) === target(e.refs[f]));
 
   for (const type of ENTITY_ORDER) {
+    const info = TYPES[type];
     for (const entity of desired[type]) {
+      const pool = live[type].filter((l) => !matched.has(l));
       let found: LiveEntity | undefined;
-      if (entity.id) found = live[type].find((l) => l.id === entity.id);
-      else if (type === 'plugins') {
-        found = live.plugins.find(
-          (l) => !matched.has(l) && l.name === entity.fields.name && refId(l.service) === target(entity.service) && refId(l.route) === target(entity.route) && refId(l.consumer) === null,
-        );
-      } else if (entity.name) found = live[type].find((l) => l.name === entity.name);
+      if (entity.id) found = pool.find((l) => l.id === entity.id);
+      else if (type === 'plugins') found = pool.find((l) => l.name === entity.fields.name && sameScope(entity, l));
+      else if (isCredential(type)) {
+        // A credential without its key (Kong generates one) matches the consumer's first unmatched one.
+        const k = info.keys[0];
+        found = pool.find((l) => sameScope(entity, l) && (entity.fields[k] === undefined || l[k] === entity.fields[k]));
+      } else if (entity.key !== undefined) found = pool.find((l) => info.keys.some((k) => l[k] === entity.key));
       if (!found) {
+        if (type === 'basicauth_credentials' && entity.fields.password === undefined) {
+          throw fileError(desired.file, entity.line, `${entity.label}: password is required to create it (a dump leaves passwords out, as they are stored hashed)`);
+        }
         changes.push({ action: 'create', type, label: entity.label, id: entity.id, desired: entity, changes: [] });
         continue;
       }
       matched.add(found);
       ids.set(entity, found.id);
       const diff = fieldChanges(type, entity.fields, found);
-      if (type === 'routes' && refId(found.service) !== target(entity.service)) diff.push({ field: 'service', from: refId(found.service), to: entity.service ? (entity.service.name ?? target(entity.service)) : null });
-      if (type === 'plugins' && entity.id) {
-        for (const fk of ['service', 'route'] as const) {
-          if (refId(found[fk]) !== target(entity[fk])) diff.push({ field: fk, from: refId(found[fk]), to: entity[fk] ? (entity[fk]!.name ?? target(entity[fk])) : null });
+      // Plugins and credentials match by scope, so only id-matched ones can have moved.
+      if (type === 'routes' || entity.id) {
+        for (const f of info.refs) {
+          if (refId(found[f]) !== target(entity.refs[f])) diff.push({ field: f, from: refId(found[f]), to: entity.refs[f] ? (entity.refs[f]!.key ?? target(entity.refs[f])) : null });
         }
       }
       if (diff.length > 0) changes.push({ action: 'update', type, label: entity.label, id: found.id, desired: entity, live: found, changes: diff });
     }
   }
-  // Deletes go last and in reverse dependency order: plugins, then routes, then services.
+  // Deletes go last and in reverse dependency order: credentials and plugins, then consumers, routes, services.
   for (const type of [...ENTITY_ORDER].reverse()) {
     for (const l of live[type]) {
       if (matched.has(l)) continue;
@@ -101,13 +111,24 @@ export function computePlan(desired: DesiredState, live: LiveState): { changes: 
   return { changes, ids };
 }
 
+/** The key by which people know a live entity: name, username, custom_id, key, group, or id. */
+export function liveKey(type: EntityType, l: LiveEntity): string {
+  if (type === 'plugins') return l.name;
+  for (const k of TYPES[type].keys) if (typeof l[k] === 'string') return l[k];
+  return l.id;
+}
+
 export function liveLabel(type: EntityType, l: LiveEntity, live: LiveState): string {
-  if (type !== 'plugins') return `${SINGULAR[type]} '${l.name ?? l.id}'`;
-  const name = (t: 'services' | 'routes', id: string | null) => (id ? (live[t].find((x) => x.id === id)?.name ?? id) : null);
-  const svc = name('services', refId(l.service));
-  const route = name('routes', refId(l.route));
-  const scope = [svc && `service '${svc}'`, route && `route '${route}'`].filter(Boolean).join(' and ');
-  return `plugin '${l.name}'${scope ? ` on ${scope}` : ' (global)'}`;
+  const refs: Record<string, string | undefined> = {};
+  for (const f of TYPES[type].refs) {
+    const id = refId(l[f]);
+    if (id) {
+      const refType = REF_TYPES[f as RefField];
+      const found = live[refType].find((x) => x.id === id);
+      refs[f] = found ? liveKey(refType, found) : id;
+    }
+  }
+  return labelOf(type, liveKey(type, l), refs);
 }
 
 export function summarize(changes: Change[]) {
@@ -133,5 +154,5 @@ export function formatPlan(changes: Change[], what: string): string {
 /** The plan for scripts. */
 export const planJson = (changes: Change[]) => ({
   summary: summarize(changes),
-  changes: changes.map((c) => ({ action: c.action, type: SINGULAR[c.type], label: c.label, id: c.id ?? null, changes: c.changes })),
+  changes: changes.map((c) => ({ action: c.action, type: TYPES[c.type].singular, label: c.label, id: c.id ?? null, changes: c.changes })),
 });

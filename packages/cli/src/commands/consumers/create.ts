@@ -1,0 +1,3 @@
+import { createCommand } from '../../entity-commands.ts';
+
+export default createCommand('consumers');

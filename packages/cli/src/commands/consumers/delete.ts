@@ -1,0 +1,3 @@
+import { deleteCommand } from '../../entity-commands.ts';
+
+export default deleteCommand('consumers');

@@ -1,0 +1,3 @@
+import { getCommand } from '../../entity-commands.ts';
+
+export default getCommand('consumers');

@@ -1,0 +1,3 @@
+import { listCommand } from '../../entity-commands.ts';
+
+export default listCommand('consumers');
