@@ -2,6 +2,7 @@ import type { Snapshot } from '@gatehouse/schema';
 import type { AppContext } from './context.ts';
 import { compileSnapshot } from './compiler/snapshot-compiler.ts';
 import { setGatewayState } from './services/configurations.ts';
+import { readyDomainHostnames } from './domains/domain-service.ts';
 
 /** What the provisioner needs of a data plane: today the in-process one, later the clustering hub. */
 export interface SnapshotSink {
@@ -22,7 +23,9 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
 
   async function sync(controlPlaneId: string): Promise<void> {
     const configurations = await ctx.store.configurations.getByControlPlane(controlPlaneId);
-    const hostnames = configurations.flatMap((c) => c.dataplane_groups.flatMap((g) => g.hostnames));
+    const own = configurations.flatMap((c) => c.dataplane_groups.flatMap((g) => g.hostnames));
+    // A gateway also serves its ready custom domains (issue 8), by Host and, with their certificates, by SNI.
+    const hostnames = own.length === 0 ? own : [...own, ...(await readyDomainHostnames(ctx.store, controlPlaneId))];
     if (hostnames.length === 0) {
       sink.removeGateway(controlPlaneId);
       return;
