@@ -4,6 +4,7 @@ import { configuration, controlPlane, entity, freshStore, rejectsWith, storeWith
 import { entityCases } from './store-entities.cases.ts';
 import { smallTableCases } from './store-small-tables.cases.ts';
 import { transactionCases } from './store-transactions.cases.ts';
+import { analyticsCases } from './store-analytics.cases.ts';
 import { customDomainCases } from './store-custom-domains.cases.ts';
 import type { Store } from './types.ts';
 
@@ -18,6 +19,7 @@ export function storeCases(name: string, open: () => Promise<Store>): void {
     smallTableCases(open);
     entityCases(open);
     transactionCases(open);
+    analyticsCases(open);
     customDomainCases(open);
   });
 }

@@ -69,6 +69,40 @@ export interface CustomDomainRow {
   updated_at: number;
 }
 
+/** Analytics rollup resolution: raw minutes and hourly rollups (issue 10). */
+export type AnalyticsGranularity = 'minute' | 'hour';
+
+/** Traffic of one control plane in one bucket for one (route, service, consumer, status). */
+export interface AnalyticsRow {
+  control_plane_id: string;
+  /** Epoch ms of the minute or hour. */
+  bucket: number;
+  /** null: no route matched (or no service, no consumer). */
+  route_id: string | null;
+  service_id: string | null;
+  consumer_id: string | null;
+  status: number;
+  requests: number;
+  bytes_in: number;
+  bytes_out: number;
+  /** LatencyHistogram wire forms (@gatehouse/data-plane telemetry). */
+  latency_total: number[];
+  latency_upstream: number[];
+  latency_gateway: number[];
+}
+
+/** Rows with from <= bucket < to; each list filter keeps rows whose value is one of the list. */
+export interface AnalyticsRangeQuery {
+  controlPlaneId: string;
+  from: number;
+  to: number;
+  routeIds?: string[];
+  serviceIds?: string[];
+  consumerIds?: string[];
+  statusMin?: number;
+  statusMax?: number;
+}
+
 /** A Kong core entity. `body` is the full stored entity (id, timestamps and every field included). */
 export interface EntityRow {
   id: string;
@@ -191,6 +225,16 @@ export interface StoreTx {
     /** Whole-row replace by id. Returns false if absent. */
     update(row: CustomDomainRow): Promise<boolean>;
     delete(id: string): Promise<boolean>;
+  };
+  /** Analytics rollups (issue 10); the service merges histograms, the store keeps rows. */
+  analytics: {
+    /** Every row of a control plane in one bucket (to merge a batch into). */
+    bucket(granularity: AnalyticsGranularity, controlPlaneId: string, bucket: number): Promise<AnalyticsRow[]>;
+    /** Inserts or replaces rows by (control plane, bucket, route, service, consumer, status). */
+    put(granularity: AnalyticsGranularity, rows: AnalyticsRow[]): Promise<void>;
+    range(granularity: AnalyticsGranularity, query: AnalyticsRangeQuery): Promise<AnalyticsRow[]>;
+    /** Deletes rows older than `before` (bucket < before); returns how many. */
+    prune(granularity: AnalyticsGranularity, before: number): Promise<number>;
   };
   /** Small platform settings and secrets (local CA, ACME account key...). */
   settings: {

@@ -1,5 +1,6 @@
 import { STORE_ERRORS, storeError } from '../errors.ts';
 import { initial } from './001-initial.ts';
+import { analytics } from './003-analytics.ts';
 import { customDomains } from './002-custom-domains.ts';
 
 /** One schema step, spelled for each dialect. Never edit a released one: append the next version. */
@@ -10,7 +11,7 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, customDomains];
+export const MIGRATIONS: readonly Migration[] = [initial, customDomains, analytics];
 
 /** What the runner needs from a driver: a query function inside one exclusive transaction. */
 export interface MigrationTarget {

@@ -1,5 +1,6 @@
 import type { StoreTx } from '../types.ts';
 import type { Executor } from '../sql.ts';
+import { analyticsQueries } from './analytics.ts';
 import { configurationQueries } from './configurations.ts';
 import { controlPlaneQueries } from './control-planes.ts';
 import { customDomainQueries } from './custom-domains.ts';
@@ -15,6 +16,7 @@ export function createQueries(db: Executor): StoreTx {
     entities: entityQueries(db),
     tokens: tokenQueries(db),
     settings: settingQueries(db),
+    analytics: analyticsQueries(db),
     customDomains: customDomainQueries(db),
   };
 }
