@@ -1,4 +1,5 @@
-import type { Static, TSchema } from '@gatehouse/schema';
+import type { Consumer, Static, TSchema } from '@gatehouse/schema';
+import type { ConsumerIndex } from './consumers.ts';
 
 // The plugin contract: the only API a plugin sees. The data plane and `runPlugin()` both build a
 // `PluginContext`, so a handler behaves the same under test and in the proxy.
@@ -25,6 +26,16 @@ export interface PluginResponse {
 /** What `compile` receives besides the config: facts about the snapshot being loaded. */
 export interface CompileEnv {
   gatewayId: string;
+  /** The snapshot's consumers and credentials, indexed for auth plugins; empty when absent. */
+  consumers?: ConsumerIndex;
+}
+
+/** The credential an auth plugin accepted (Kong's `kong.client.get_credential()`). */
+export interface AuthCredential {
+  id: string;
+  consumerId: string;
+  /** X-Credential-Identifier: key-auth the credential id, basic/hmac the username, jwt the key. */
+  identifier: string;
 }
 
 export interface PluginContextInit {
@@ -85,6 +96,17 @@ export class PluginContext {
   slots: unknown[];
   /** The response a plugin answered with, if any. */
   exit: PluginResponse | null;
+  /** Set by an auth plugin (`setsConsumer`); later plugins then get consumer-scoped configs. */
+  consumer: Consumer | null;
+  /** The accepted credential; null when unauthenticated or anonymous. */
+  credential: AuthCredential | null;
+  /** Kong's `kong.ctx.plugin`: per-request data of each plugin, by plugin name; null until one stores some. */
+  pluginData: Record<string, unknown> | null;
+  /**
+   * Headers a plugin set for the response before it exists (Kong's `kong.response.set_header` in
+   * access); the data plane adds them to the upstream's or a plugin's response before `headerFilter`.
+   */
+  addedResponseHeaders: Record<string, string> | null;
   /**
    * Set by a `headerFilter` that must see the whole response body: the data plane then buffers it
    * and runs the `bodyFilter` phase once on it. Unset, the body streams and `bodyFilter` is skipped.
@@ -112,6 +134,10 @@ export class PluginContext {
     this.responseHeaders = null;
     this.slots = init.slots ?? NO_SLOTS;
     this.exit = null;
+    this.consumer = null;
+    this.credential = null;
+    this.pluginData = null;
+    this.addedResponseHeaders = null;
     this.isResponseBuffered = false;
     this.responseSize = 0;
   }
@@ -123,6 +149,16 @@ export class PluginContext {
   respond(status: number, body: unknown = null, headers: Record<string, string> | null = null): PluginResponse {
     this.exit = { kind: 'exit', status, body, headers };
     return this.exit;
+  }
+
+  /**
+   * Adds a response header from `access` (Kong's `kong.response.set_header` before the response).
+   * Names are lower-case, like every header map of the context.
+   * @example ctx.setResponseHeader('x-ratelimit-limit-minute', '5');
+   */
+  setResponseHeader(name: string, value: string): void {
+    if (this.addedResponseHeaders === null) this.addedResponseHeaders = {};
+    this.addedResponseHeaders[name] = value;
   }
 
   /**
@@ -148,6 +184,11 @@ export interface PluginDefinition<S extends TSchema = TSchema, State = Static<S>
   schema: S;
   /** Config-only work, once per snapshot load; the result is what the phases receive. */
   compile?: (config: Static<S>, env: CompileEnv) => State;
+  /**
+   * Whether `access` may set `ctx.consumer` (auth plugins): after it, the chain continues with the
+   * configs scoped to that consumer, as Kong resolves them when each plugin is reached.
+   */
+  setsConsumer?: boolean;
   /** Whether this config needs the request body buffered into `ctx.body` before `access`. */
   needsBody?: (config: Static<S>) => boolean;
   rewrite?: (ctx: PluginContext, state: State) => PhaseResult | Promise<PhaseResult>;

@@ -1,10 +1,12 @@
 import type { Plugin, Route } from '@gatehouse/schema';
 import { PLUGIN_HANDLERS, validatePluginConfig, type AnyPlugin } from '@gatehouse/plugins';
+import { EMPTY_CONSUMER_INDEX, type ConsumerIndex } from '@gatehouse/plugins/consumers.ts';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 
 // Plugin chains, compiled once per snapshot: for each route, the one config per plugin name that
-// Kong's scoping precedence selects (route+service > route > service > global; consumer scopes
-// come with consumers), sorted by priority. Each phase keeps only the plugins that implement it.
+// Kong's scoping precedence selects, sorted by priority. Each phase keeps only the plugins that
+// implement it. Consumer and consumer-group scoped configs make extra chains per route, looked up
+// when an auth plugin sets the consumer (see `ConsumerScopes`).
 
 export interface ChainEntry {
   plugin: AnyPlugin;
@@ -23,9 +25,29 @@ export interface Chain {
   needsBody: boolean;
   /** Chain length: the size of `ctx.slots`. */
   size: number;
+  /** The chains to switch to once an auth plugin sets a consumer; null when no config is consumer-scoped. */
+  consumerScopes: RouteConsumerScopes | null;
 }
 
-export const EMPTY_CHAIN: Chain = { rewrite: [], access: [], headerFilter: [], bodyFilter: [], log: [], needsBody: false, size: 0 };
+/** Where the chain continues after the auth plugin at `access[i]` set a consumer. */
+export interface ConsumerSwitch {
+  chain: Chain;
+  /** Index of that auth plugin in `chain.access`: the run resumes after it. */
+  resumeAt: number;
+}
+
+/**
+ * Consumer-scoped chains of one route. A consumer maps to a key (its own id when it has configs of
+ * its own, else its scoped groups), the key to one chain per auth plugin that may set it: plugins
+ * before the auth plugin keep the configs chosen without a consumer, as in Kong, where each config
+ * is resolved when its plugin is reached.
+ */
+export interface RouteConsumerScopes {
+  keys: ReadonlyMap<string, string>;
+  byKey: ReadonlyMap<string, ReadonlyMap<string, ConsumerSwitch>>;
+}
+
+export const EMPTY_CHAIN: Chain = { rewrite: [], access: [], headerFilter: [], bodyFilter: [], log: [], needsBody: false, size: 0, consumerScopes: null };
 
 interface Instance {
   entity: Plugin;
@@ -34,48 +56,125 @@ interface Instance {
 }
 
 /** Validates and compiles every enabled HTTP plugin instance of a snapshot. */
-export function compileInstances(plugins: Plugin[], gatewayId: string): Instance[] {
+export function compileInstances(plugins: Plugin[], gatewayId: string, consumers: ConsumerIndex = EMPTY_CONSUMER_INDEX): Instance[] {
   const out: Instance[] = [];
   for (const entity of plugins) {
     if (!entity.enabled) continue;
     if (!entity.protocols.includes('http') && !entity.protocols.includes('https')) continue;
-    // Consumer and consumer-group scoped instances wait for consumers (auth plugins).
-    if (entity.consumer !== null || entity.consumer_group !== null) continue;
     const plugin = PLUGIN_HANDLERS.get(entity.name);
     if (plugin === undefined) throw new DataPlaneError(DP_ERRORS.PLUGIN_UNKNOWN, `plugin ${entity.id}: '${entity.name}' is not available on this data plane`);
     const valid = validatePluginConfig(entity.name, entity.config);
     if (!valid.ok) throw new DataPlaneError(DP_ERRORS.PLUGIN_CONFIG_INVALID, `plugin ${entity.id} (${entity.name}): ${valid.errors.map((e) => `config.${e.field}: ${e.reason}`).join('; ')}`);
-    const state = plugin.compile ? plugin.compile(valid.value, { gatewayId }) : valid.value;
+    const state = plugin.compile ? plugin.compile(valid.value, { gatewayId, consumers }) : valid.value;
     out.push({ entity, entry: { plugin, state, instanceId: entity.id }, needsBody: plugin.needsBody?.(valid.value) ?? false });
   }
   return out;
 }
 
-// Lower is more specific: route+service, route, service, global.
-function specificity(p: Plugin, routeId: string | null, serviceId: string | null): number {
-  const r = p.route?.id ?? null;
-  const s = p.service?.id ?? null;
-  if (r !== null && s !== null) return r === routeId && s === serviceId ? 0 : -1;
-  if (r !== null) return r === routeId ? 1 : -1;
-  if (s !== null) return s === serviceId ? 2 : -1;
-  return 3;
+/** Who a chain is built for: a consumer's id (when it has configs of its own) and its scoped groups. */
+interface Principal {
+  consumerId: string | null;
+  /** Ids of the consumer's groups that have configs, sorted by group name. */
+  groupIds: string[];
 }
 
-/** The chain for one route (or, with `route` null, the global chain used before routing). */
-export function buildChain(instances: Instance[], route: Route | null): Chain {
-  const routeId = route?.id ?? null;
-  const serviceId = route?.service?.id ?? null;
+// Kong's precedence (reference §2.3, consumer groups as Konnect documents them); lower is more
+// specific: consumer+route+service, group+route+service, consumer+route, consumer+service,
+// group+route, group+service, route+service, consumer, group, route, service, global. Among groups
+// of the same rank, the group whose name sorts first wins (the fraction).
+function specificity(p: Plugin, routeId: string | null, serviceId: string | null, who: Principal | null): number {
+  const r = p.route?.id ?? null;
+  const s = p.service?.id ?? null;
+  if ((r !== null && r !== routeId) || (s !== null && s !== serviceId)) return -1;
+  const c = p.consumer?.id ?? null;
+  const g = p.consumer_group?.id ?? null;
+  if (c !== null && g !== null) return -1;
+  if (c !== null) {
+    if (who === null || c !== who.consumerId) return -1;
+    return r !== null && s !== null ? 0 : r !== null ? 2 : s !== null ? 3 : 7;
+  }
+  if (g !== null) {
+    const at = who === null ? -1 : who.groupIds.indexOf(g);
+    if (at < 0) return -1;
+    const fraction = at / (who!.groupIds.length + 1);
+    return (r !== null && s !== null ? 1 : r !== null ? 4 : s !== null ? 5 : 8) + fraction;
+  }
+  return r !== null && s !== null ? 6 : r !== null ? 9 : s !== null ? 10 : 11;
+}
+
+// Kong: higher priority first; equal priorities by name so the order is deterministic.
+const byPriority = (a: Instance, b: Instance): number => b.entry.plugin.priority - a.entry.plugin.priority || (a.entity.name < b.entity.name ? -1 : 1);
+
+function pick(instances: Instance[], routeId: string | null, serviceId: string | null, who: Principal | null): Instance[] {
   const chosen = new Map<string, { rank: number; instance: Instance }>();
   for (const instance of instances) {
-    const rank = specificity(instance.entity, routeId, serviceId);
+    const rank = specificity(instance.entity, routeId, serviceId, who);
     if (rank < 0) continue;
     const prev = chosen.get(instance.entity.name);
     if (prev === undefined || rank < prev.rank) chosen.set(instance.entity.name, { rank, instance });
   }
-  if (chosen.size === 0) return EMPTY_CHAIN;
-  const picked = [...chosen.values()].map((c) => c.instance);
-  // Kong: higher priority first; equal priorities by name so the order is deterministic.
-  picked.sort((a, b) => b.entry.plugin.priority - a.entry.plugin.priority || (a.entity.name < b.entity.name ? -1 : 1));
+  return [...chosen.values()].map((c) => c.instance).sort(byPriority);
+}
+
+/**
+ * The chain for one route (or, with `route` null, the global chain used before routing). With
+ * `consumers`, the route's consumer-scoped chains are built too.
+ */
+export function buildChain(instances: Instance[], route: Route | null, consumers: ConsumerIndex = EMPTY_CONSUMER_INDEX): Chain {
+  const routeId = route?.id ?? null;
+  const serviceId = route?.service?.id ?? null;
+  const picked = pick(instances, routeId, serviceId, null);
+  const scopes = route === null ? null : buildConsumerScopes(instances, routeId, serviceId, picked, consumers);
+  if (picked.length === 0 && scopes === null) return EMPTY_CHAIN;
+  const chain = assemble(picked, scopes);
+  // The body is read before access, when the consumer is not known yet.
+  for (const switches of scopes?.byKey.values() ?? []) for (const s of switches.values()) chain.needsBody ||= s.chain.needsBody;
+  return chain;
+}
+
+function buildConsumerScopes(instances: Instance[], routeId: string | null, serviceId: string | null, base: Instance[], consumers: ConsumerIndex): RouteConsumerScopes | null {
+  const scopedConsumers = new Set<string>();
+  const scopedGroups = new Set<string>();
+  for (const i of instances) {
+    if (i.entity.consumer !== null) scopedConsumers.add(i.entity.consumer.id);
+    else if (i.entity.consumer_group !== null) scopedGroups.add(i.entity.consumer_group.id);
+  }
+  if (scopedConsumers.size === 0 && scopedGroups.size === 0) return null;
+  const keys = new Map<string, string>();
+  const byKey = new Map<string, Map<string, ConsumerSwitch>>();
+  for (const consumerId of consumers.byId.keys()) {
+    const groupIds = (consumers.consumerGroups.get(consumerId) ?? []).map((g) => g.id).filter((id) => scopedGroups.has(id));
+    const isOwn = scopedConsumers.has(consumerId);
+    if (!isOwn && groupIds.length === 0) continue;
+    const key = isOwn ? `c:${consumerId}` : `g:${groupIds.join(',')}`;
+    if (!byKey.has(key)) {
+      const scoped = pick(instances, routeId, serviceId, { consumerId: isOwn ? consumerId : null, groupIds });
+      const switches = switchesFor(base, scoped);
+      if (switches === null) continue;
+      byKey.set(key, switches);
+    }
+    keys.set(consumerId, key);
+  }
+  return byKey.size === 0 ? null : { keys, byKey };
+}
+
+/** For each auth plugin of the base chain: base configs up to it, then the consumer's. */
+function switchesFor(base: Instance[], scoped: Instance[]): Map<string, ConsumerSwitch> | null {
+  if (base.length === scoped.length && base.every((b, i) => b === scoped[i])) return null;
+  const switches = new Map<string, ConsumerSwitch>();
+  for (let at = 0; at < base.length; at++) {
+    const auth = base[at];
+    if (auth.entry.plugin.setsConsumer !== true) continue;
+    const before = base.slice(0, at + 1);
+    const names = new Set(before.map((i) => i.entity.name));
+    const merged = [...before, ...scoped.filter((i) => !names.has(i.entity.name) && byPriority(i, auth) > 0)].sort(byPriority);
+    const chain = assemble(merged, null);
+    switches.set(auth.entity.name, { chain, resumeAt: chain.access.indexOf(auth.entry) });
+  }
+  return switches.size === 0 ? null : switches;
+}
+
+function assemble(picked: Instance[], consumerScopes: RouteConsumerScopes | null): Chain {
   const entries = picked.map((i) => i.entry);
   return {
     rewrite: entries.filter((e) => e.plugin.rewrite),
@@ -85,6 +184,7 @@ export function buildChain(instances: Instance[], route: Route | null): Chain {
     log: entries.filter((e) => e.plugin.log),
     needsBody: picked.some((i) => i.needsBody),
     size: entries.length,
+    consumerScopes,
   };
 }
 

@@ -46,6 +46,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   hasDrainListener: boolean;
   /** The upstream body while a plugin buffers it for `bodyFilter`; null when streaming. */
   bufferedChunks: Buffer[] | null;
+  /** The consumer's chain once an auth plugin switched to it (pipeline/runner.ts runAccess). */
+  activeChain: Chain | null;
 
   constructor(req: IncomingMessage) {
     super(req);
@@ -62,10 +64,11 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.isBodyTooLarge = false;
     this.hasDrainListener = false;
     this.bufferedChunks = null;
+    this.activeChain = null;
   }
 
   get chain(): Chain {
-    return this.target?.chain ?? this.gateway?.globalChain ?? EMPTY_CHAIN;
+    return this.activeChain ?? this.target?.chain ?? this.gateway?.globalChain ?? EMPTY_CHAIN;
   }
 
   /** Kong-generated response: Server, latency and request-id headers, header_filter, then send. */
@@ -76,6 +79,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     headers['x-kong-response-latency'] = String(Math.round(performance.now() - this.startedAt));
     headers['x-kong-request-id'] = this.requestId;
     const ctx = this.pctx;
+    if (ctx !== null && ctx.addedResponseHeaders !== null) Object.assign(headers, ctx.addedResponseHeaders);
     const chain = this.chain;
     if (ctx !== null && chain.headerFilter.length > 0) {
       // Header filters see the Content-Type of the answer, as in Kong.
@@ -158,6 +162,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     headers['x-kong-proxy-latency'] = String(Math.round(this.upstreamStartedAt - this.startedAt));
     headers['x-kong-request-id'] = this.requestId;
     const ctx = this.pctx!;
+    if (ctx.addedResponseHeaders !== null) Object.assign(headers, ctx.addedResponseHeaders);
     ctx.status = status;
     ctx.responseHeaders = headers;
     const chain = this.chain;

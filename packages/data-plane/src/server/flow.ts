@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PluginContext } from '@gatehouse/plugins';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { escapePath, normalizePath, splitHostPort, upstreamPath } from '../router/index.ts';
-import { runPhase, type PhaseOutcome } from '../pipeline/runner.ts';
+import { runAccess, runPhase, type PhaseOutcome } from '../pipeline/runner.ts';
 import { nextRequestId } from './request-id.ts';
 import { appendHeader, forwardableRequestHeaders } from './headers.ts';
 import type { CompiledGateway } from './gateway.ts';
@@ -183,9 +183,9 @@ async function bufferBody(req: IncomingMessage, res: Exchange): Promise<Buffer |
 }
 
 function safePhase(res: Exchange, phase: 'rewrite' | 'access'): PhaseOutcome | Promise<PhaseOutcome> {
-  const entries = phase === 'rewrite' ? res.gateway!.globalChain.rewrite : res.target!.chain.access;
   try {
-    return runPhase(entries, phase, res.pctx!);
+    if (phase === 'access') return runAccess(res, res.target!.chain, res.pctx!);
+    return runPhase(res.gateway!.globalChain.rewrite, phase, res.pctx!);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -3,6 +3,7 @@ import { SNAPSHOT_FORMAT_VERSION, type Route, type Service, type Snapshot } from
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { createRouter, type Router } from '../router/index.ts';
 import { buildChain, compileInstances, type Chain } from '../pipeline/chain.ts';
+import { buildConsumerIndex } from '@gatehouse/plugins/consumers.ts';
 import type { PoolRegistry } from '../upstream/pools.ts';
 
 // A gateway's snapshot compiled for serving: router, per-route chains, upstream pools. Immutable
@@ -53,7 +54,8 @@ export function checkSnapshot(s: Snapshot): void {
 
 /** Compiles a checked snapshot; acquires pools from `pools` (released by `retireGateway`). */
 export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGateway {
-  const instances = compileInstances(s.plugins, s.gatewayId);
+  const consumers = buildConsumerIndex(s);
+  const instances = compileInstances(s.plugins, s.gatewayId, consumers);
   const services = new Map<string, Service>();
   for (const service of s.services) services.set(service.id, service);
 
@@ -79,7 +81,7 @@ export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGatewa
         }
       }
       const isHttpsOnly = route.protocols.includes('https') && !route.protocols.includes('http');
-      targets.push({ route, payload: { route, upstream, chain: buildChain(instances, route), isHttpsOnly } });
+      targets.push({ route, payload: { route, upstream, chain: buildChain(instances, route, consumers), isHttpsOnly } });
     }
     return {
       gatewayId: s.gatewayId,
