@@ -1,7 +1,13 @@
 import type { AnyPlugin } from './kit.ts';
 import requestTransformer from './request-transformer/handler.ts';
+import cors from './cors/handler.ts';
+import requestTermination from './request-termination/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
 
 /** Every plugin handler Gatehouse ships, by plugin name. */
-export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, AnyPlugin>([[requestTransformer.name, requestTransformer]]);
+export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, AnyPlugin>([
+  [requestTransformer.name, requestTransformer],
+  [cors.name, cors],
+  [requestTermination.name, requestTermination],
+]);

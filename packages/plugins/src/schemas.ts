@@ -1,5 +1,7 @@
 import { validate, type FieldError, type TSchema, type ValidationResult } from '@gatehouse/schema';
 import { refineRequestTransformer, requestTransformerSchema } from './request-transformer/schema.ts';
+import { corsSchema, refineCors } from './cors/schema.ts';
+import { refineRequestTermination, requestTerminationSchema } from './request-termination/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
 // files only, never handlers.
@@ -7,11 +9,15 @@ import { refineRequestTransformer, requestTransformerSchema } from './request-tr
 /** Config schema of every plugin Gatehouse ships, by plugin name. */
 export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'request-transformer': requestTransformerSchema,
+  cors: corsSchema,
+  'request-termination': requestTerminationSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
 export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldError[]>> = {
   'request-transformer': refineRequestTransformer,
+  cors: refineCors,
+  'request-termination': refineRequestTermination,
 };
 
 /** Whether Gatehouse knows a plugin of this name. */

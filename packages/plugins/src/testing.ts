@@ -6,12 +6,16 @@ export interface RunPluginRequest extends Partial<Omit<PluginContextInit, 'heade
   headers?: Headers;
   /** The body as a string or Buffer; buffered into `ctx.body` if the plugin declares `needsBody`. */
   body?: Buffer | null;
+  /** The upstream's response: when given, `headerFilter` (and `bodyFilter` if it asks for the body) run on it. */
+  response?: { status?: number; headers?: Headers; body?: Buffer | string };
 }
 
 export interface RunPluginResult {
   ctx: PluginContext;
   /** The response the plugin answered with, or null if the request would go upstream. */
   response: PluginResponse | null;
+  /** With `request.response`: the response body after `bodyFilter` (the body unchanged if it did not run). */
+  responseBody: Buffer | null;
 }
 
 /**
@@ -42,5 +46,12 @@ export async function runPlugin(plugin: AnyPlugin, config: unknown, request: Run
     body: plugin.needsBody?.(valid.value) ? (request.body ?? Buffer.alloc(0)) : null,
   });
   const response = plugin.access ? ((await plugin.access(ctx, state)) ?? null) : null;
-  return { ctx, response };
+  const upstream = request.response;
+  if (upstream === undefined) return { ctx, response, responseBody: null };
+  ctx.status = upstream.status ?? 200;
+  ctx.responseHeaders = { ...upstream.headers };
+  let responseBody = typeof upstream.body === 'string' ? Buffer.from(upstream.body) : (upstream.body ?? Buffer.alloc(0));
+  plugin.headerFilter?.(ctx, state);
+  if (ctx.isResponseBuffered && plugin.bodyFilter) responseBody = plugin.bodyFilter(ctx, state, responseBody);
+  return { ctx, response, responseBody };
 }
