@@ -4,3 +4,4 @@ export { loadDomainConfig, type DomainConfig } from './config.ts';
 export { createDnsChecker, type DnsChecker } from './dns-checks.ts';
 export { createDomainService, readyDomainHostnames, type DomainService, type DomainServiceOptions } from './domain-service.ts';
 export { DOMAIN_PROBLEMS, DomainProblem, type DomainProblemCode } from './errors.ts';
+export { createPlatformDomains } from './platform.ts';
