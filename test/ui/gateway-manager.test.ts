@@ -188,13 +188,37 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it('shows consumers and custom domains', async () => {
+  it('adds a consumer and an API key', async () => {
     await page.getByRole('link', { name: 'Consumers' }).click();
-    await page.getByRole('heading', { name: 'Consumers' }).waitFor();
+    await page.getByRole('button', { name: 'New consumer' }).click();
+    await page.getByLabel('Username', { exact: true }).fill('alice');
+    await page.getByRole('button', { name: 'Create consumer' }).click();
+    await page.getByRole('row', { name: /alice/ }).waitFor();
     await shot('consumers');
-    await page.getByRole('link', { name: 'Custom domains' }).click();
+    await page.getByRole('link', { name: 'Credentials of alice' }).click();
+    await page.getByRole('button', { name: 'Add API keys' }).click();
+    await page.getByLabel('Key', { exact: true }).fill('alice-secret-key-1234');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('alic…1234').waitFor();
+    const keys = await platform.api('GET', `${gatewayPath.replace('/gateways/', '/v2/control-planes/')}/core-entities/consumers/alice/key-auth`);
+    assert.deepEqual(keys.body.data.map((k: any) => k.key), ['alice-secret-key-1234']);
+    await shot('credentials');
+  });
+
+  it('adds a custom domain and shows the CNAME to create and its state', async () => {
+    await page.goto(`${platform.apiUrl}${gatewayPath}/domains`);
     await page.getByRole('heading', { name: 'Custom domains', level: 2 }).waitFor();
+    await shot('custom-domains-empty');
+    await page.getByRole('textbox', { name: 'Domain' }).fill('api.example.test');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const item = page.locator('.domain-list li', { hasText: 'api.example.test' });
+    await item.waitFor();
+    assert.match((await item.locator('.badge').textContent())!, /^(created|initializing|ready|error)$/);
+    assert.match((await item.getByLabel('CNAME record for api.example.test').textContent())!, new RegExp(`CNAME ${hostname.replace(/\./g, '\\.')}\\.$`));
     await shot('custom-domains');
+    await item.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('No custom domains.').waitFor();
   });
 
   it('lists the gateway and deletes it after confirmation', async () => {

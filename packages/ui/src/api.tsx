@@ -156,7 +156,8 @@ export const hostnameOf = (g: Gateway): string | undefined => g.configuration?.d
 export function gatewayUrl(g: Gateway): string | undefined {
   const host = hostnameOf(g);
   const proxy = g.cp.config.proxy_urls.find((u) => u.host === host) ?? g.cp.config.proxy_urls[0];
-  if (proxy) {
+  // A port of 0 means the server was started on an ephemeral port it does not report here.
+  if (proxy && proxy.port !== 0) {
     const isDefaultPort = (proxy.protocol === 'https' && proxy.port === 443) || (proxy.protocol === 'http' && proxy.port === 80);
     return `${proxy.protocol}://${proxy.host}${isDefaultPort ? '' : `:${proxy.port}`}`;
   }

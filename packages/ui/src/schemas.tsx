@@ -102,7 +102,10 @@ export async function entitySchema(controlPlaneId: string, type: EntityType): Pr
   const served = unwrap(await optional('GET', `${coreBase(controlPlaneId)}/v1/schemas/json/${type}`).catch(() => undefined));
   if (!served) return { schema: FALLBACK[type], isServed: false };
   // `url` is an API shorthand that no stored-entity schema lists; offer it first for services.
-  if (type === 'services' && !served.properties?.url) served.properties = { name: served.properties!.name ?? str(), url: FALLBACK.services.properties!.url, ...served.properties };
+  if (type === 'services' && !served.properties?.url) {
+    served.properties = { name: served.properties!.name ?? str(), url: FALLBACK.services.properties!.url, ...served.properties };
+    served.required = served.required?.filter((name) => name !== 'host');
+  }
   return { schema: served, isServed: true };
 }
 
@@ -114,6 +117,12 @@ export async function pluginSchema(controlPlaneId: string, name: string): Promis
 export async function credentialSchema(controlPlaneId: string, type: CredentialType): Promise<LoadedSchema> {
   const served = unwrap(await optional('GET', `${coreBase(controlPlaneId)}/v1/schemas/json/${type}`).catch(() => undefined));
   return served ? { schema: served, isServed: true } : { schema: CREDENTIAL_FALLBACK[type], isServed: false };
+}
+
+/** The plugins this gateway accepts (`GET .../v1/available-plugins`), else Kong's bundled ones. */
+export async function availablePlugins(controlPlaneId: string): Promise<string[]> {
+  const served = await optional<{ names?: string[] }>('GET', `${coreBase(controlPlaneId)}/v1/available-plugins`).catch(() => undefined);
+  return served?.names?.length ? served.names : KNOWN_PLUGINS;
 }
 
 /** Kong's bundled plugins, offered as suggestions; any name may be typed. */

@@ -31,6 +31,40 @@ type Node = Leaf | Group;
 type Raw = string | boolean | string[];
 
 const REF_FIELDS = new Set(['service', 'route', 'consumer']);
+
+/**
+ * The served schemas describe stored entities: nullable fields are `anyOf: [T, {type: 'null'}]` and
+ * enums are `anyOf` of `{const}`. This folds both into the plain shapes the form renders, and keeps
+ * "required" only for fields a user must really fill (no default, not nullable).
+ */
+export function normalizeSchema(schema: JsonSchema): JsonSchema {
+  let s: JsonSchema & { const?: unknown; isNullable?: boolean } = { ...schema };
+  const alternatives = s.anyOf ?? s.oneOf;
+  if (alternatives) {
+    const options = alternatives.filter((a) => typeOf(a) !== 'null' || a.properties);
+    const isNullable = options.length < alternatives.length;
+    const consts = options.filter((a) => 'const' in a);
+    if (consts.length > 0 && consts.length === options.length) {
+      s = { ...s, type: typeOf(consts[0]) ?? 'string', enum: consts.map((a) => (a as { const: unknown }).const), anyOf: undefined, oneOf: undefined, isNullable };
+    } else if (options.length === 1) {
+      s = { ...options[0], ...s, type: options[0].type, anyOf: undefined, oneOf: undefined, default: 'default' in s ? s.default : options[0].default, isNullable };
+      if (options[0].properties) s.properties = options[0].properties;
+      if (options[0].items) s.items = options[0].items;
+      if (options[0].enum) s.enum = options[0].enum;
+    }
+  }
+  if (s.items) s.items = normalizeSchema(s.items);
+  if (s.properties) {
+    const properties: Record<string, JsonSchema> = {};
+    for (const [name, prop] of Object.entries(s.properties)) properties[name] = normalizeSchema(prop);
+    s.properties = properties;
+    s.required = (s.required ?? []).filter((name) => {
+      const p = properties[name] as (JsonSchema & { isNullable?: boolean }) | undefined;
+      return p !== undefined && p.default === undefined && !p.isNullable;
+    });
+  }
+  return s;
+}
 const typeOf = (s: JsonSchema): string | undefined => (Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type);
 const label = (name: string): string => name.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 
@@ -126,12 +160,12 @@ export interface SchemaFormProps {
 }
 
 /**
- * A form for one JSON Schema object. On create it sends the fields that are filled in or differ from
- * their defaults; on edit only the changed ones (a cleared field is sent as null).
+ * A form for one JSON Schema object. On create it sends the fields the user filled in or changed (and
+ * required ones); on edit only the changed ones (a cleared field is sent as null).
  */
 export function SchemaForm(props: SchemaFormProps) {
   const { schema, initial, idPrefix } = props;
-  const nodes = useMemo(() => build(schema, '', 0, new Set(props.hidden ?? [])), [schema, props.hidden]);
+  const nodes = useMemo(() => build(normalizeSchema(schema), '', 0, new Set(props.hidden ?? [])), [schema, props.hidden]);
   const leaves = useMemo(() => leavesOf(nodes), [nodes]);
   const start = useMemo(() => Object.fromEntries(leaves.map((l) => [l.path, toRaw(l, initial ? getIn(initial, l.path) : l.schema.default)])), [leaves, initial]);
   const [values, setValues] = useState<Record<string, Raw>>(start);
@@ -162,7 +196,7 @@ export function SchemaForm(props: SchemaFormProps) {
           setIn(body, leaf.path, null);
           continue;
         }
-      } else if (isBlank(leaf, raw) || (!isChanged && !leaf.isRequired && leaf.schema.default !== undefined)) continue;
+      } else if (isBlank(leaf, raw) || (!isChanged && !leaf.isRequired)) continue; // Untouched: the API applies its default.
       const { value, error } = fromRaw(leaf, raw);
       if (error) local.fields[leaf.path] = [error];
       else setIn(body, leaf.path, value);
@@ -308,10 +342,8 @@ function Field({ leaf, ctx }: { leaf: Leaf; ctx: RenderCtx }) {
   }
   return (
     <div class={`field field-${leaf.kind}`} data-field={leaf.path}>
-      <label for={id}>
-        {label(leaf.name)}
-        {leaf.isRequired && <span class="req" aria-hidden="true"> *</span>}
-      </label>
+      <label for={id}>{label(leaf.name)}</label>
+      {leaf.isRequired && <span class="req" aria-hidden="true"> *</span>}
       {control}
       {description && <p class="hint" id={`${id}-hint`}>{description}</p>}
       {errs && <ErrorList id={`${id}-err`} messages={errs} />}

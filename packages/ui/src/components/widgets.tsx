@@ -48,7 +48,7 @@ export function CopyLine({ text, label }: { text: string; label: string }) {
   return (
     <div class="copyline">
       <code aria-label={label}>{text}</code>
-      <CopyButton text={text} label={`Copy ${label.toLowerCase()}`} />
+      <CopyButton text={text} label={`Copy ${label}`} />
     </div>
   );
 }

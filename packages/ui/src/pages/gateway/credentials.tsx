@@ -49,7 +49,7 @@ export function Credentials({ cpId, consumerId }: { cpId: string; consumerId: st
               {!s.items ? <p class="muted">Not available on this server yet.</p> : (
                 <>
                   {adding === s.type && (
-                    <SchemaForm idPrefix={s.type} schema={s.schema.schema} hidden={READ_ONLY} submitLabel="Add" onCancel={() => setAdding(null)}
+                    <SchemaForm idPrefix={s.type} schema={s.schema.schema} hidden={[...READ_ONLY, 'consumer']} submitLabel="Add" onCancel={() => setAdding(null)}
                       onSubmit={async (body) => { await api('POST', `${base}/${s.type}`, body); setAdding(null); reload(); }} />
                   )}
                   {s.items.length === 0 ? <p class="muted">None.</p> : (

@@ -3,7 +3,7 @@ import { api, ApiError, coreBase, listAll } from '../../api.tsx';
 import { Link, useLoad } from '../../lib.tsx';
 import { SchemaForm, type JsonSchema, type RefOptions } from '../../components/schema-form.tsx';
 import { ConfirmButton, Empty, Status } from '../../components/widgets.tsx';
-import { entitySchema, KNOWN_PLUGINS, pluginSchema, READ_ONLY, type EntityType } from '../../schemas.tsx';
+import { availablePlugins, entitySchema, pluginSchema, READ_ONLY, type EntityType } from '../../schemas.tsx';
 
 type Entity = Record<string, any> & { id: string };
 
@@ -14,7 +14,7 @@ const PRIMARY: Record<EntityType, string[]> = {
   plugins: ['config', 'service', 'route', 'consumer'],
   consumers: ['username', 'custom_id'],
 };
-const HIDDEN: Record<EntityType, string[]> = { services: READ_ONLY, routes: READ_ONLY, plugins: [...READ_ONLY, 'name'], consumers: READ_ONLY };
+const HIDDEN: Record<EntityType, string[]> = { services: READ_ONLY, routes: READ_ONLY, plugins: [...READ_ONLY, 'name', 'consumer_group', 'ordering'], consumers: READ_ONLY };
 
 const nameOf = (e: Entity | undefined): string => (e ? e.name ?? e.username ?? e.custom_id ?? e.id : '');
 
@@ -22,15 +22,16 @@ const nameOf = (e: Entity | undefined): string => (e ? e.name ?? e.username ?? e
 async function loadPage(cpId: string, type: EntityType) {
   const base = coreBase(cpId);
   const needs = { services: type === 'routes' || type === 'plugins', routes: type === 'plugins', consumers: type === 'plugins' };
-  const [items, services, routes, consumers, schema] = await Promise.all([
+  const [items, services, routes, consumers, schema, plugins] = await Promise.all([
     // A 404 on the list: this server does not have this entity yet.
     listAll<Entity>(`${base}/${type}`).catch((e) => { if (e instanceof ApiError && e.status === 404) return null; throw e; }),
     needs.services ? listAll<Entity>(`${base}/services`) : [],
     needs.routes ? listAll<Entity>(`${base}/routes`) : [],
     needs.consumers ? listAll<Entity>(`${base}/consumers`).catch(() => []) : [],
     entitySchema(cpId, type),
+    type === 'plugins' ? availablePlugins(cpId) : [],
   ]);
-  return { items, refs: { service: services, route: routes, consumer: consumers } as Record<'service' | 'route' | 'consumer', Entity[]>, schema };
+  return { items, refs: { service: services, route: routes, consumer: consumers } as Record<'service' | 'route' | 'consumer', Entity[]>, schema, plugins };
 }
 
 function columns(type: EntityType, refs: Record<'service' | 'route' | 'consumer', Entity[]>, cpId: string): [string, (e: Entity) => unknown][] {
@@ -75,12 +76,12 @@ export function EntityPage({ cpId, type }: { cpId: string; type: EntityType }) {
             <h2>{type[0].toUpperCase() + type.slice(1)}</h2>
             {!editing && data.items !== null && <button type="button" onClick={() => setEditing('new')}>New {one}</button>}
           </div>
-          {!data.schema.isServed && editing && <p class="notice small">This server does not publish its {one} schema yet; the form shows the common fields and the API checks them.</p>}
+          {!data.schema.isServed && editing && type !== 'plugins' && <p class="notice small">This server does not publish its {one} schema yet; the form shows the common fields and the API checks them.</p>}
           {editing && (
             <div class="card" ref={formTop}>
               <h3>{editing === 'new' ? `New ${one}` : `Edit ${nameOf(editing)}`}</h3>
               {type === 'plugins' ? (
-                <PluginForm cpId={cpId} fallback={data.schema.schema} entity={editing === 'new' ? undefined : editing} refs={refs} onCancel={() => setEditing(null)} onSave={(body, name) => save(body, editing === 'new' ? undefined : editing, name)} />
+                <PluginForm cpId={cpId} names={data.plugins} fallback={data.schema.schema} entity={editing === 'new' ? undefined : editing} refs={refs} onCancel={() => setEditing(null)} onSave={(body, name) => save(body, editing === 'new' ? undefined : editing, name)} />
               ) : (
                 <SchemaForm idPrefix={one} schema={data.schema.schema} primary={PRIMARY[type]} hidden={HIDDEN[type]} refs={refs} initial={editing === 'new' ? undefined : editing}
                   submitLabel={editing === 'new' ? `Create ${one}` : 'Save'} onCancel={() => setEditing(null)} onSubmit={(body) => save(body, editing === 'new' ? undefined : editing)} />
@@ -119,7 +120,7 @@ export function EntityPage({ cpId, type }: { cpId: string; type: EntityType }) {
 }
 
 /** A plugin: its name first, then a form from that plugin's own schema (or config as JSON). */
-function PluginForm({ cpId, fallback, entity, refs, onSave, onCancel }: { cpId: string; fallback: JsonSchema; entity?: Entity; refs: RefOptions; onSave: (body: Record<string, unknown>, name: string) => Promise<void>; onCancel: () => void }) {
+function PluginForm({ cpId, names, fallback, entity, refs, onSave, onCancel }: { cpId: string; names: string[]; fallback: JsonSchema; entity?: Entity; refs: RefOptions; onSave: (body: Record<string, unknown>, name: string) => Promise<void>; onCancel: () => void }) {
   const [name, setName] = useState<string>(entity?.name ?? '');
   const [chosen, setChosen] = useState<string | null>(entity?.name ?? null);
   const [schema, setSchema] = useState<{ schema: JsonSchema; isServed: boolean } | null>(null);
@@ -138,7 +139,7 @@ function PluginForm({ cpId, fallback, entity, refs, onSave, onCancel }: { cpId: 
         <div class="field">
           <label for="plugin-name">Plugin</label>
           <input id="plugin-name" list="plugin-names" value={name} autoComplete="off" onInput={(e) => setName(e.currentTarget.value)} />
-          <datalist id="plugin-names">{KNOWN_PLUGINS.map((p) => <option key={p} value={p} />)}</datalist>
+          <datalist id="plugin-names">{names.map((p) => <option key={p} value={p} />)}</datalist>
           <p class="hint" id="plugin-name-hint">For example request-transformer, key-auth or rate-limiting.</p>
         </div>
         <div class="actions"><button type="button" class="secondary" onClick={onCancel}>Cancel</button><button type="submit">Next</button></div>

@@ -156,7 +156,7 @@ export function TextField(props: { id: string; label: string; value: string; onI
   const common = { id: props.id, name: props.id, value: props.value, placeholder: props.placeholder, 'aria-invalid': props.errors ? true : undefined, 'aria-describedby': describedBy, 'aria-required': props.isRequired || undefined };
   return (
     <div class="field" data-field={props.id}>
-      <label for={props.id}>{props.label}{props.isRequired && <span class="req" aria-hidden="true"> *</span>}</label>
+      <label for={props.id}>{props.label}</label>{props.isRequired && <span class="req" aria-hidden="true"> *</span>}
       {props.multiline
         ? <textarea {...common} rows={2} onInput={(e) => props.onInput(e.currentTarget.value)} />
         : <input type="text" {...common} autoComplete="off" onInput={(e) => props.onInput(e.currentTarget.value)} />}
