@@ -18,7 +18,8 @@ export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<s
   res.startedAt = performance.now();
   res.requestId = nextRequestId();
   const [host, hostPort] = splitHostPort(req.headers.host ?? '');
-  const gw = byHost.get(host);
+  // '*': a self-managed data plane's single gateway takes any Host (its routes select by their own hosts).
+  const gw = byHost.get(host) ?? byHost.get('*');
   if (gw === undefined) return res.sendError(404, NO_ROUTE, false);
   gw.inflight++;
   res.gateway = gw;
