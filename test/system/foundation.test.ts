@@ -74,7 +74,10 @@ describe('serverless gateway, end to end (issue 3)', () => {
     assert.match(platform.token, /^kpat_[A-Za-z0-9]{40,}$/);
     const files = readdirSync(platform.dataDir);
     assert.ok(files.includes('gatehouse.db'), `data dir holds the SQLite file: ${files}`);
-    for (const file of files) assert.ok(!readFileSync(join(platform.dataDir, file)).includes(platform.token), `${file} must not contain the token`);
+    // The data dir also holds directories (the cluster CA files, the data planes' snapshot caches): every file is checked.
+    for (const file of readdirSync(platform.dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+      assert.ok(!readFileSync(join(file.parentPath, file.name)).includes(platform.token), `${file.name} must not contain the token`);
+    }
   });
 
   it('refuses API calls without a valid token (401, Konnect format)', async () => {

@@ -3,38 +3,68 @@ import type { AppContext } from './context.ts';
 import { compileSnapshot } from './compiler/snapshot-compiler.ts';
 import { setGatewayState } from './services/configurations.ts';
 import { readyDomainHostnames } from './domains/domain-service.ts';
+import { isServerless } from './clustering/auth.ts';
 
-/** What the provisioner needs of a data plane: today the in-process one, later the clustering hub. */
+/**
+ * Where snapshots go: the clustering hub. Serverless gateways go to the fleet; a self-managed control
+ * plane's gateway goes to its own nodes only.
+ */
 export interface SnapshotSink {
-  applySnapshot(snapshot: Snapshot): void;
-  removeGateway(gatewayId: string): void;
-  /** gatewayId -> hash of the snapshot being served. */
-  gatewayHashes(): Map<string, string>;
+  publish(snapshot: Snapshot, audience: 'fleet' | 'hybrid'): Promise<void>;
+  remove(gatewayId: string): Promise<void>;
+  onServed(listener: (gatewayId: string, hash: string) => void): void;
+  isServed(gatewayId: string, hash: string): boolean;
 }
 
 /**
+ * A self-managed data plane serves one control plane, whatever the Host: its snapshot's hostname is
+ * the catch-all `*` (the data plane's lookup falls back to it), and routes select by their own hosts.
+ */
+export const CATCH_ALL_HOSTNAME = '*';
+
+/**
  * Keeps data planes in step with the store: compiles a gateway's snapshot after each change and
- * pushes it; marks the gateway `ready` once the data plane serves that hash. Changes to one gateway
- * that arrive while it is compiling are coalesced into one more compile, never lost.
+ * publishes it through the hub; marks a serverless gateway `ready` once a node reports serving that
+ * hash. Changes to one gateway that arrive while it is compiling are coalesced into one more compile,
+ * never lost.
  */
 export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  /** gatewayId -> hash of its latest serverless snapshot that is not yet `ready`. */
+  const awaitingReady = new Map<string, string>();
+
+  async function markReady(controlPlaneId: string, hash: string): Promise<void> {
+    if (awaitingReady.get(controlPlaneId) !== hash) return;
+    awaitingReady.delete(controlPlaneId);
+    await setGatewayState(ctx.store, controlPlaneId, 'ready');
+  }
+  sink.onServed((gatewayId, hash) => {
+    if (awaitingReady.get(gatewayId) === hash) void markReady(gatewayId, hash).catch((err) => ctx.logger.error({ err, gatewayId }, 'could not mark gateway ready'));
+  });
 
   async function sync(controlPlaneId: string): Promise<void> {
+    const controlPlane = await ctx.store.controlPlanes.get(controlPlaneId);
+    if (!controlPlane) {
+      awaitingReady.delete(controlPlaneId);
+      return sink.remove(controlPlaneId);
+    }
+    if (!isServerless(controlPlane.cluster_type)) {
+      return sink.publish(await compileSnapshot(ctx.store, controlPlaneId, [CATCH_ALL_HOSTNAME]), 'hybrid');
+    }
     const configurations = await ctx.store.configurations.getByControlPlane(controlPlaneId);
     const own = configurations.flatMap((c) => c.dataplane_groups.flatMap((g) => g.hostnames));
     // A gateway also serves its ready custom domains (issue 8), by Host and, with their certificates, by SNI.
     const hostnames = own.length === 0 ? own : [...own, ...(await readyDomainHostnames(ctx.store, controlPlaneId))];
     if (hostnames.length === 0) {
-      sink.removeGateway(controlPlaneId);
-      return;
+      awaitingReady.delete(controlPlaneId);
+      return sink.remove(controlPlaneId);
     }
     const snapshot = await compileSnapshot(ctx.store, controlPlaneId, hostnames);
-    if (sink.gatewayHashes().get(controlPlaneId) !== snapshot.hash) sink.applySnapshot(snapshot);
-    const served = sink.gatewayHashes().get(controlPlaneId) === snapshot.hash;
     const isReady = configurations.every((c) => c.dataplane_groups.every((g) => g.state === 'ready'));
-    if (served && !isReady) await setGatewayState(ctx.store, controlPlaneId, 'ready');
+    if (!isReady) awaitingReady.set(controlPlaneId, snapshot.hash);
+    await sink.publish(snapshot, 'fleet');
+    if (!isReady && sink.isServed(controlPlaneId, snapshot.hash)) await markReady(controlPlaneId, snapshot.hash);
   }
 
   function schedule(controlPlaneId: string): Promise<void> {
@@ -60,21 +90,18 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
   }
 
   ctx.events.on('gatewayChanged', (id) => void schedule(id));
-  ctx.events.on('gatewayRemoved', (id) => {
-    again.delete(id);
-    sink.removeGateway(id);
-  });
+  ctx.events.on('gatewayRemoved', (id) => void schedule(id));
 
   return {
-    /** Pushes every provisioned gateway (at start-up). */
+    /** Compiles and publishes one gateway now (coalesced with a sync already running). */
+    sync: schedule,
+    /** Publishes every gateway, serverless and self-managed (at start-up). Returns how many. */
     async syncAll(): Promise<number> {
       let count = 0;
       for (let offset = 0; ; offset += 100) {
-        const { rows } = await ctx.store.configurations.list({}, { limit: 100, offset });
-        for (const row of rows) {
-          await schedule(row.control_plane_id);
-          count++;
-        }
+        const { rows } = await ctx.store.controlPlanes.list({}, { limit: 100, offset });
+        await Promise.all(rows.map((row) => schedule(row.id)));
+        count += rows.length;
         if (rows.length < 100) return count;
       }
     },

@@ -1,0 +1,241 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import WebSocket from 'ws';
+import type { Logger } from 'pino';
+import type { Snapshot } from '@gatehouse/schema';
+import type { DataPlane } from '../server/data-plane.ts';
+import type { SnapshotCache } from './cache.ts';
+import { CLOSE, HEARTBEAT_MS, MAX_FRAME_BYTES, OUTLET_PATH, decodeMessage, encodeMessage, type ControlPlaneMessage, type DataPlaneMessage } from './protocol.ts';
+
+// The data plane's side of clustering: connect with the client certificate, say who we are, apply
+// what the control plane pushes (each snapshot swapped in whole by applySnapshot), report the hashes
+// served, ping, and on any loss reconnect with jittered exponential backoff while serving on.
+
+export interface SyncClientOptions {
+  /** The control plane's cluster endpoint: `https://<prefix>.cp.<domain>:8005` (Konnect's control_plane_endpoint). */
+  controlPlane: string;
+  /** PEM contents. `ca` verifies the control plane; without it the system's CAs do. */
+  cert: string;
+  key: string;
+  ca?: string;
+  dataPlane: Pick<DataPlane, 'applySnapshot' | 'removeGateway' | 'gatewayHashes'>;
+  cache: SnapshotCache;
+  nodeId: string;
+  hostname: string;
+  version: string;
+  plugins: { name: string; version: string }[];
+  logger: Logger;
+  heartbeatMs?: number;
+  /** Reconnect delays: the n-th attempt waits a random time in [d/2, d], d = min(maxMs, minMs * 2^n). */
+  backoff?: { minMs: number; maxMs: number };
+}
+
+// RFC 6761 §6.3: `*.localhost` names are loopback; resolvers differ on that, so answer it here.
+function clusterLookup(hostname: string, options: { all?: boolean }, callback: (...args: any[]) => void): void {
+  if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
+    if (options.all) return callback(null, [{ address: '127.0.0.1', family: 4 }] satisfies LookupAddress[]);
+    return callback(null, '127.0.0.1', 4);
+  }
+  dnsLookup(hostname, options as never, callback as never);
+}
+
+/**
+ * Keeps a data plane in step with its control plane.
+ * @example
+ * const client = createSyncClient({ controlPlane: 'https://abc.cp.localhost:8005', cert, key, ca, dataPlane, cache, nodeId, hostname, version, plugins, logger });
+ * await client.start();
+ */
+export function createSyncClient(options: SyncClientOptions) {
+  const log = options.logger;
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const backoff = options.backoff ?? { minMs: 500, maxMs: 10_000 };
+  let ws: WebSocket | null = null;
+  let attempt = 0;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  let isStopped = false;
+  let isConnected = false;
+  let connections = 0;
+
+  const base = new URL(options.controlPlane);
+  base.protocol = base.protocol === 'http:' || base.protocol === 'ws:' ? 'ws:' : 'wss:';
+  base.pathname = OUTLET_PATH;
+  base.search = new URLSearchParams({ node_id: options.nodeId, node_hostname: options.hostname, node_version: options.version }).toString();
+
+  async function send(message: DataPlaneMessage): Promise<void> {
+    const frame = await encodeMessage(message);
+    if (ws?.readyState === WebSocket.OPEN) ws.send(frame, { binary: true });
+  }
+
+  /** Serves what the disk cache holds; refuses (and says so) any file that fails its checksum. */
+  async function loadCache(): Promise<number> {
+    let served = 0;
+    for (const entry of await options.cache.readAll()) {
+      if (!entry.ok) {
+        log.error({ file: entry.file, reason: entry.reason }, 'cached snapshot refused; not serving it, waiting for the control plane to send this gateway again');
+        continue;
+      }
+      try {
+        options.dataPlane.applySnapshot(entry.snapshot);
+        served++;
+      } catch (err) {
+        log.error({ gatewayId: entry.snapshot.gatewayId, err: (err as Error).message, code: (err as { code?: string }).code }, 'cached snapshot could not be loaded; waiting for the control plane');
+      }
+    }
+    if (served > 0) log.info({ gateways: served }, 'serving cached snapshots until the control plane answers');
+    return served;
+  }
+
+  async function applyOne(snapshot: Snapshot): Promise<void> {
+    const current = options.dataPlane.gatewayHashes().get(snapshot.gatewayId);
+    if (current !== snapshot.hash) {
+      try {
+        options.dataPlane.applySnapshot(snapshot);
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'ERR_DP_SNAPSHOT_INVALID';
+        log.error({ gatewayId: snapshot.gatewayId, hash: snapshot.hash, code, err: (err as Error).message }, 'snapshot refused; still serving the previous one');
+        return send({ type: 'error', code, message: (err as Error).message, gatewayId: snapshot.gatewayId, hash: snapshot.hash });
+      }
+    }
+    await send({ type: 'applied', hashes: { [snapshot.gatewayId]: snapshot.hash } });
+    if (current !== snapshot.hash) await options.cache.write(snapshot);
+  }
+
+  async function removeAll(gatewayIds: string[]): Promise<void> {
+    if (gatewayIds.length === 0) return;
+    const hashes: Record<string, string> = {};
+    for (const id of gatewayIds) {
+      options.dataPlane.removeGateway(id);
+      hashes[id] = '';
+    }
+    await send({ type: 'applied', hashes });
+    for (const id of gatewayIds) await options.cache.remove(id);
+  }
+
+  async function onMessage(message: ControlPlaneMessage): Promise<void> {
+    switch (message.type) {
+      case 'snapshot':
+        return applyOne(message.snapshot);
+      case 'remove':
+        return removeAll(message.gatewayIds);
+      case 'inventory':
+        return removeAll([...options.dataPlane.gatewayHashes().keys()].filter((id) => !(id in message.hashes)));
+      case 'error':
+        log.error({ code: message.code, gatewayId: message.gatewayId, hash: message.hash }, `control plane: ${message.message}`);
+    }
+  }
+
+  function scheduleReconnect(): void {
+    if (isStopped || reconnectTimer) return;
+    const ceiling = Math.min(backoff.maxMs, backoff.minMs * 2 ** Math.min(attempt, 20));
+    const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    attempt++;
+    log.info({ delayMs, attempt }, 'reconnecting to the control plane');
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      connect();
+    }, delayMs);
+  }
+
+  function connect(): void {
+    if (isStopped) return;
+    const socket = new WebSocket(base, {
+      cert: options.cert,
+      key: options.key,
+      ca: options.ca,
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 5000,
+      perMessageDeflate: false,
+      lookup: clusterLookup as never,
+    });
+    ws = socket;
+    let lastSeen = Date.now();
+    let heartbeat: NodeJS.Timeout | null = null;
+    let queue = Promise.resolve();
+
+    socket.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body = (body + chunk).slice(0, 2000)));
+      res.on('end', () => {
+        let reason = body;
+        try {
+          reason = JSON.parse(body).message ?? body;
+        } catch {
+          /* not JSON: log it as it came */
+        }
+        log.error({ status: res.statusCode, reason }, 'control plane refused this data plane');
+        req.destroy();
+        socket.terminate();
+        scheduleReconnect();
+      });
+    });
+    socket.on('open', () => {
+      isConnected = true;
+      connections++;
+      attempt = 0;
+      log.info({ controlPlane: options.controlPlane }, 'connected to the control plane');
+      const hashes = Object.fromEntries(options.dataPlane.gatewayHashes());
+      void send({ type: 'basic_info', plugins: options.plugins, hashes });
+      heartbeat = setInterval(() => {
+        if (Date.now() - lastSeen > heartbeatMs * 3) {
+          log.warn('control plane silent; reconnecting');
+          socket.terminate();
+        } else socket.ping();
+      }, heartbeatMs);
+    });
+    socket.on('message', (data, isBinary) => {
+      lastSeen = Date.now();
+      const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      queue = queue
+        .then(async () => onMessage((await decodeMessage(frame, isBinary)) as ControlPlaneMessage))
+        .catch((err) => {
+          log.error({ err: (err as Error).message }, 'malformed message from the control plane; reconnecting');
+          socket.close(CLOSE.MALFORMED, (err as Error).message.slice(0, 120));
+        });
+    });
+    socket.on('pong', () => (lastSeen = Date.now()));
+    socket.on('ping', () => (lastSeen = Date.now()));
+    socket.on('error', (err) => log.warn({ err: err.message }, 'control plane connection failed'));
+    socket.on('close', (code, reason) => {
+      if (heartbeat) clearInterval(heartbeat);
+      if (ws === socket) {
+        ws = null;
+        isConnected = false;
+      }
+      const text = reason.toString();
+      if (code === CLOSE.VERSION_INCOMPATIBLE) log.error({ code, reason: text }, 'control plane refused this data plane version');
+      else if (text !== '') log.warn({ code, reason: text }, 'control plane connection closed');
+      scheduleReconnect();
+    });
+  }
+
+  return {
+    /** Serves the disk cache, then connects (and keeps reconnecting) in the background. */
+    async start(): Promise<void> {
+      await loadCache();
+      connect();
+    },
+    get isConnected(): boolean {
+      return isConnected;
+    },
+    /** How many times a connection was established (tests watch reconnects with it). */
+    get connections(): number {
+      return connections;
+    },
+    async stop(): Promise<void> {
+      isStopped = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const socket = ws;
+      if (socket && socket.readyState !== WebSocket.CLOSED) {
+        await new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          socket.close(1001, 'data plane stopping');
+          setTimeout(() => {
+            socket.terminate();
+            resolve();
+          }, 1000).unref();
+        });
+      }
+    },
+  };
+}
+export type SyncClient = ReturnType<typeof createSyncClient>;

@@ -1,0 +1,135 @@
+import { gunzip, gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Snapshot } from '@gatehouse/schema';
+
+// The clustering protocol between the control plane's hub and data planes, shaped after Kong's v1
+// outlet (reference/kong-dataplane.md §6.3): the data plane connects to `wss://<cp>/v1/outlet` with
+// `node_id`, `node_hostname` and `node_version` in the query and its client certificate, says what it
+// has in a first `basic_info` message, then every message either way is one binary frame of gzipped
+// JSON. Unlike Kong, the control plane pushes one gateway's snapshot at a time (a serverless fleet
+// serves thousands of gateways; resending all of them on every change would not scale).
+
+export const OUTLET_PATH = '/v1/outlet';
+/** Kong's `cluster_max_payload`: the largest compressed frame either side accepts. */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** The largest decompressed message: a gzip bomb stops here. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Both sides ping this often; a peer silent for 3 intervals is dropped. */
+export const HEARTBEAT_MS = 10_000;
+
+/** Close codes (RFC 6455 §7.4.2: 4000-4999 are the application's). */
+export const CLOSE = {
+  MALFORMED: 1007,
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  VERSION_INCOMPATIBLE: 4001,
+  NOT_ALLOWED: 4003,
+  REMOVED: 4004,
+} as const;
+
+/** Kong's sync_status values (clustering_data_planes.lua), plus `unknown` before the first report. */
+export type SyncStatus = 'unknown' | 'normal' | 'kong_version_incompatible' | 'plugin_set_incompatible' | 'plugin_version_incompatible';
+
+export interface BasicInfo {
+  type: 'basic_info';
+  plugins: { name: string; version: string }[];
+  /** gatewayId -> hash the data plane already serves (from its disk cache): the hub sends only what differs. */
+  hashes: Record<string, string>;
+  labels?: Record<string, string>;
+}
+/** Data plane -> control plane: these gateways now serve these hashes (a delta; '' = removed). */
+export interface Applied {
+  type: 'applied';
+  hashes: Record<string, string>;
+}
+/** Either way: something could not be done; `gatewayId` names the gateway it concerns. */
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+  gatewayId?: string;
+  hash?: string;
+}
+/** Control plane -> data plane: serve this gateway's snapshot (replacing the one with the same id). */
+export interface SnapshotMessage {
+  type: 'snapshot';
+  snapshot: Snapshot;
+}
+/** Control plane -> data plane: stop serving these gateways. */
+export interface RemoveMessage {
+  type: 'remove';
+  gatewayIds: string[];
+}
+/** Control plane -> data plane, once after basic_info: the complete set of gateways this node must serve. */
+export interface InventoryMessage {
+  type: 'inventory';
+  hashes: Record<string, string>;
+}
+
+export type DataPlaneMessage = BasicInfo | Applied | ErrorMessage;
+export type ControlPlaneMessage = SnapshotMessage | RemoveMessage | InventoryMessage | ErrorMessage;
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** One message as a frame: gzipped JSON. */
+export async function encodeMessage(message: DataPlaneMessage | ControlPlaneMessage): Promise<Buffer> {
+  return gzipAsync(JSON.stringify(message));
+}
+
+/** Thrown for a frame that is not a gzipped JSON message of a known type; the connection is closed. */
+export class ProtocolError extends Error {
+  readonly code = 'ERR_CLUSTER_PROTOCOL';
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isHashes = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((h) => typeof h === 'string');
+
+/** Decodes and checks a frame's envelope; entity shapes are checked when a snapshot is applied. */
+export async function decodeMessage(frame: Buffer, isBinary: boolean): Promise<DataPlaneMessage | ControlPlaneMessage> {
+  if (!isBinary) throw new ProtocolError('text frames are not part of the protocol (expected binary gzipped JSON)');
+  let text: string;
+  try {
+    text = (await gunzipAsync(frame, { maxOutputLength: MAX_MESSAGE_BYTES })).toString('utf8');
+  } catch (err) {
+    const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|Cannot create a Buffer larger/.test(String(err));
+    throw new ProtocolError(tooBig ? `message larger than ${MAX_MESSAGE_BYTES} bytes once decompressed` : 'frame is not gzip data');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('message is not JSON');
+  }
+  if (!isObject(value) || typeof value.type !== 'string') throw new ProtocolError('message must be an object with a type');
+  const ok =
+    (value.type === 'basic_info' && Array.isArray(value.plugins) && isHashes(value.hashes ?? {})) ||
+    (value.type === 'applied' && isHashes(value.hashes)) ||
+    (value.type === 'inventory' && isHashes(value.hashes)) ||
+    (value.type === 'error' && typeof value.code === 'string' && typeof value.message === 'string') ||
+    (value.type === 'snapshot' && isObject(value.snapshot) && typeof value.snapshot.gatewayId === 'string' && typeof value.snapshot.hash === 'string') ||
+    (value.type === 'remove' && Array.isArray(value.gatewayIds) && value.gatewayIds.every((id) => typeof id === 'string'));
+  if (!ok) throw new ProtocolError(`malformed or unknown message of type '${String(value.type).slice(0, 40)}'`);
+  return value as unknown as DataPlaneMessage | ControlPlaneMessage;
+}
+
+/**
+ * Kong's rule (clustering/compat): majors must match and the data plane's minor must not be newer
+ * than the control plane's. Returns the reason for refusal, or null.
+ * @example versionIncompatibility('0.1.0', '0.2.0') // 'data plane version 0.2.0 is newer than ...'
+ */
+export function versionIncompatibility(cpVersion: string, dpVersion: string): string | null {
+  const cp = /^(\d+)\.(\d+)/.exec(cpVersion);
+  const dp = /^(\d+)\.(\d+)/.exec(dpVersion);
+  if (!cp || !dp) return `data plane version '${dpVersion}' is not a version number`;
+  if (cp[1] !== dp[1]) return `data plane version ${dpVersion} has a different major version than the control plane (${cpVersion})`;
+  if (Number(dp[2]) > Number(cp[2])) return `data plane version ${dpVersion} is newer than the control plane (${cpVersion}); upgrade the control plane first`;
+  return null;
+}
+
+/** Plugins a snapshot uses that the node does not have; the snapshot is then withheld, and the node told why. */
+export function missingPlugins(snapshot: Snapshot, nodePlugins: ReadonlySet<string>): string[] {
+  const missing = new Set<string>();
+  for (const plugin of snapshot.plugins) if (!nodePlugins.has(plugin.name)) missing.add(plugin.name);
+  return [...missing].sort();
+}
