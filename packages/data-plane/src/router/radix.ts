@@ -4,8 +4,10 @@
 
 export class RadixNode<V> {
   label: string;
-  /** Children by the first character code of their label. */
-  children: Map<number, RadixNode<V>> | null = null;
+  /** First character codes of the children's labels, parallel to `children`. A linear scan of a few
+   * small integers beats a Map lookup here, and keeps a tree compact for the CPU cache. */
+  codes: number[] = [];
+  children: RadixNode<V>[] = [];
   /** Values whose prefix ends exactly at this node. */
   values: V[] | null = null;
 
@@ -30,23 +32,41 @@ export function insertPrefix<V>(root: RadixNode<V>, prefix: string, value: V): v
   let pos = 0;
   while (pos < prefix.length) {
     const code = prefix.charCodeAt(pos);
-    const child = node.children?.get(code);
-    if (child === undefined) {
+    const index = node.codes.indexOf(code);
+    if (index === -1) {
       const leaf = new RadixNode<V>(prefix.slice(pos));
-      (node.children ??= new Map()).set(code, leaf);
+      node.codes.push(code);
+      node.children.push(leaf);
       node = leaf;
       break;
     }
+    const child = node.children[index];
     const common = commonLength(child.label, prefix.slice(pos));
     if (common < child.label.length) {
       // Split the edge: node -> mid (common part) -> child (rest).
       const mid = new RadixNode<V>(child.label.slice(0, common));
       child.label = child.label.slice(common);
-      mid.children = new Map([[child.label.charCodeAt(0), child]]);
-      node.children!.set(code, mid);
+      mid.codes.push(child.label.charCodeAt(0));
+      mid.children.push(child);
+      node.children[index] = mid;
       node = mid;
     } else node = child;
     pos += common;
   }
   (node.values ??= []).push(value);
+}
+
+/**
+ * The child of `node` whose label the path continues with at `pos`, or null.
+ * @example childAt(root, '/v1/x', 0) // the '/v' node when '/v1' and '/v2' were inserted
+ */
+export function childAt<V>(node: RadixNode<V>, path: string, pos: number): RadixNode<V> | null {
+  const codes = node.codes;
+  const code = path.charCodeAt(pos);
+  for (let i = 0; i < codes.length; i++) {
+    if (codes[i] !== code) continue;
+    const child = node.children[i];
+    return path.startsWith(child.label, pos) ? child : null;
+  }
+  return null;
 }

@@ -2,7 +2,7 @@ import type { Route } from '@gatehouse/schema';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { compileHosts, type HostMatcher } from './hosts.ts';
 import { compareRanked, rankKey } from './priority.ts';
-import { RadixNode, insertPrefix } from './radix.ts';
+import { RadixNode, childAt, insertPrefix } from './radix.ts';
 import { compileHeaders, compileNets, compileSnis, matchesHeaders, matchesNets, matchesSni, type HeaderCondition, type NetCondition, type RequestHeaders, type SniCondition } from './conditions.ts';
 
 // Kong 3.x traditional_compatible routing (reference §1.3-1.5), indexed. Pure: no I/O, no node:http.
@@ -10,12 +10,13 @@ import { compileHeaders, compileNets, compileSnis, matchesHeaders, matchesNets, 
 // Compile: each route becomes entries (one per path, as Kong splits them; and one per host variant,
 // port-specific or not, so the port tie break is exact), all ranked by priority.ts. Entries are
 // indexed by host (exact map, '*.x' suffix map, 'x.*' prefix map, or host-less), then port, then
-// path: a radix tree of plain prefixes, a list of regex paths, a list of path-less entries, each
-// in rank order. Match: the best (lowest) rank among the entries of the buckets the request's host
-// and port select whose conditions hold. A lookup visits O(path length) tree nodes and stops a list
-// at the first candidate ranked below the best so far: its cost does not grow with the number of
-// host or prefix routes. Prefix and path-less results are built at compile time: a match allocates
-// nothing unless a regex path has to report what it consumed.
+// path: a radix tree holding prefix paths under their prefix and regex paths under their literal
+// lead ('~/users/\d+' under '/users/'), and a list of path-less entries, all in rank order. Match:
+// the best (lowest) rank among the entries of the buckets the request's host and port select whose
+// conditions hold. A lookup visits O(path length) tree nodes and stops a list at the first
+// candidate ranked below the best so far: its cost does not grow with the number of host, prefix
+// or literal-led regex routes. Prefix and path-less results are built at compile time: a match
+// allocates nothing unless a regex path has to report what it consumed.
 
 /** Request facts the router looks at. `path` is the normalized path (see normalize.ts). */
 export interface MatchInput {
@@ -63,6 +64,8 @@ interface Entry<T> {
   sources: NetCondition[] | null;
   destinations: NetCondition[] | null;
   regex: RegExp | null;
+  /** Any of methods, headers, snis, sources, destinations is set. */
+  hasConditions: boolean;
   /** The prebuilt result of a prefix or path-less entry. */
   result: RouteMatch<T>;
 }
@@ -72,7 +75,6 @@ interface Bucket<T> {
   minRank: number;
   pathless: Entry<T>[];
   tree: RadixNode<Entry<T>> | null;
-  regex: Entry<T>[];
 }
 
 interface HostSlot<T> {
@@ -83,7 +85,7 @@ interface HostSlot<T> {
 const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs']);
 const NONE = Number.MAX_SAFE_INTEGER;
 
-const newBucket = <T>(): Bucket<T> => ({ minRank: NONE, pathless: [], tree: null, regex: [] });
+const newBucket = <T>(): Bucket<T> => ({ minRank: NONE, pathless: [], tree: null });
 
 function compileRegex(source: string, routeId: string): RegExp {
   // Kong compat anchors at the start only and uses Rust's (?P<name>) groups; JS wants (?<name>).
@@ -97,8 +99,21 @@ function compileRegex(source: string, routeId: string): RegExp {
 function addToBucket<T>(bucket: Bucket<T>, entry: Entry<T>, path: string | null): void {
   if (entry.rank < bucket.minRank) bucket.minRank = entry.rank;
   if (path === null) bucket.pathless.push(entry);
-  else if (entry.regex !== null) bucket.regex.push(entry);
-  else insertPrefix((bucket.tree ??= new RadixNode('')), path, entry);
+  else insertPrefix((bucket.tree ??= new RadixNode('')), entry.regex === null ? path : literalLead(path.slice(1)), entry);
+}
+
+/**
+ * The text every match of an anchored regex path starts with, to index it in the radix tree.
+ * Conservative: stops at the first metacharacter, drops a character a quantifier may remove, and
+ * gives '' (checked for every path) when an alternation could escape the '^' anchor.
+ * @example literalLead('/users/(?<id>\\d+)') // '/users/'; literalLead('/ab?c') // '/a'
+ */
+export function literalLead(source: string): string {
+  if (source.includes('|')) return '';
+  let i = 0;
+  while (i < source.length && !'\\^$.|?*+()[]{}'.includes(source[i])) i++;
+  const next = source[i];
+  return next === '?' || next === '*' || next === '{' ? source.slice(0, Math.max(0, i - 1)) : source.slice(0, i);
 }
 
 function slotBucket<T>(map: Map<string, HostSlot<T>>, value: string, port: number | null): Bucket<T> {
@@ -147,7 +162,7 @@ class IndexedRouter<T> implements Router<T> {
     pending.sort(compareRanked);
     this.size = pending.length;
 
-    const compiled = new Map<Route, Omit<Entry<T>, 'rank' | 'regex' | 'result'>>();
+    const compiled = new Map<Route, Omit<Entry<T>, 'rank' | 'regex' | 'hasConditions' | 'result'>>();
     for (let rank = 0; rank < pending.length; rank++) {
       const { route, payload, path, hosts } = pending[rank];
       let shared = compiled.get(route);
@@ -164,7 +179,8 @@ class IndexedRouter<T> implements Router<T> {
       }
       const regex = path !== null && path.startsWith('~') ? compileRegex(path, route.id) : null;
       const result: RouteMatch<T> = Object.freeze({ route, payload, prefix: regex === null ? path : null, captures: null });
-      const entry: Entry<T> = { rank, ...shared, regex, result };
+      const hasConditions = shared.methods !== null || shared.headers !== null || shared.snis !== null || shared.sources !== null || shared.destinations !== null;
+      const entry: Entry<T> = { rank, ...shared, regex, hasConditions, result };
       if (hosts === null) {
         addToBucket(this.hostless, entry, path);
         continue;
@@ -232,24 +248,12 @@ class IndexedRouter<T> implements Router<T> {
       let pos = 0;
       for (;;) {
         if (node.values !== null) this.scanList(node.values, input);
-        if (pos >= path.length || node.children === null) break;
-        const child: RadixNode<Entry<T>> | undefined = node.children.get(path.charCodeAt(pos));
-        if (child === undefined || !path.startsWith(child.label, pos)) break;
+        if (pos >= path.length) break;
+        const child: RadixNode<Entry<T>> | null = childAt(node, path, pos);
+        if (child === null) break;
         pos += child.label.length;
         node = child;
       }
-    }
-    const regex = bucket.regex;
-    for (let i = 0; i < regex.length; i++) {
-      const e = regex[i];
-      if (e.rank >= this.bestRank) break;
-      if (!this.holds(e, input)) continue;
-      const m = e.regex!.exec(input.path);
-      if (m === null) continue;
-      this.best = e;
-      this.bestRank = e.rank;
-      this.bestExec = m;
-      break;
     }
   }
 
@@ -257,12 +261,13 @@ class IndexedRouter<T> implements Router<T> {
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
       if (e.rank >= this.bestRank) return;
-      if (this.holds(e, input)) {
-        this.best = e;
-        this.bestRank = e.rank;
-        this.bestExec = null;
-        return;
-      }
+      if (e.hasConditions && !this.holds(e, input)) continue;
+      let m: RegExpExecArray | null = null;
+      if (e.regex !== null && (m = e.regex.exec(input.path)) === null) continue;
+      this.best = e;
+      this.bestRank = e.rank;
+      this.bestExec = m;
+      return;
     }
   }
 
