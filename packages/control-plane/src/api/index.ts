@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { registerAnalyticsRoutes } from './analytics.ts';
 import { registerControlPlaneRoutes } from './control-planes.ts';
 import { registerCloudGatewayRoutes } from './cloud-gateways.ts';
 import { registerCoreEntityRoutes } from './core-entities.ts';
@@ -11,6 +12,7 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.get('/health', async () => ({ status: 'ok' }));
   registerControlPlaneRoutes(app, ctx);
   registerCloudGatewayRoutes(app, ctx);
+  registerAnalyticsRoutes(app, ctx);
   registerCustomDomainRoutes(app, ctx);
   await registerCoreEntityRoutes(app, ctx);
   registerUiRoutes(app);
