@@ -1,6 +1,10 @@
 import type { AnyPlugin } from './kit.ts';
 import requestTransformer from './request-transformer/handler.ts';
 import cors from './cors/handler.ts';
+import ipRestriction from './ip-restriction/handler.ts';
+import requestSizeLimiting from './request-size-limiting/handler.ts';
+import correlationId from './correlation-id/handler.ts';
+import botDetection from './bot-detection/handler.ts';
 import requestTermination from './request-termination/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
@@ -9,5 +13,9 @@ import requestTermination from './request-termination/handler.ts';
 export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, AnyPlugin>([
   [requestTransformer.name, requestTransformer],
   [cors.name, cors],
+  [ipRestriction.name, ipRestriction],
+  [requestSizeLimiting.name, requestSizeLimiting],
+  [correlationId.name, correlationId],
+  [botDetection.name, botDetection],
   [requestTermination.name, requestTermination],
 ]);

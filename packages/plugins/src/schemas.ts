@@ -1,6 +1,10 @@
 import { validate, type FieldError, type TSchema, type ValidationResult } from '@gatehouse/schema';
 import { refineRequestTransformer, requestTransformerSchema } from './request-transformer/schema.ts';
 import { corsSchema, refineCors } from './cors/schema.ts';
+import { ipRestrictionSchema, refineIpRestriction } from './ip-restriction/schema.ts';
+import { requestSizeLimitingSchema } from './request-size-limiting/schema.ts';
+import { correlationIdSchema } from './correlation-id/schema.ts';
+import { botDetectionSchema, refineBotDetection } from './bot-detection/schema.ts';
 import { refineRequestTermination, requestTerminationSchema } from './request-termination/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
@@ -10,6 +14,10 @@ import { refineRequestTermination, requestTerminationSchema } from './request-te
 export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'request-transformer': requestTransformerSchema,
   cors: corsSchema,
+  'ip-restriction': ipRestrictionSchema,
+  'request-size-limiting': requestSizeLimitingSchema,
+  'correlation-id': correlationIdSchema,
+  'bot-detection': botDetectionSchema,
   'request-termination': requestTerminationSchema,
 };
 
@@ -17,6 +25,8 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
 export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldError[]>> = {
   'request-transformer': refineRequestTransformer,
   cors: refineCors,
+  'ip-restriction': refineIpRestriction,
+  'bot-detection': refineBotDetection,
   'request-termination': refineRequestTermination,
 };
 
