@@ -6,6 +6,7 @@ import requestSizeLimiting from './request-size-limiting/handler.ts';
 import correlationId from './correlation-id/handler.ts';
 import botDetection from './bot-detection/handler.ts';
 import requestTermination from './request-termination/handler.ts';
+import keyAuth from './key-auth/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
 
@@ -18,4 +19,5 @@ export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, A
   [correlationId.name, correlationId],
   [botDetection.name, botDetection],
   [requestTermination.name, requestTermination],
+  [keyAuth.name, keyAuth],
 ]);

@@ -6,6 +6,7 @@ import { requestSizeLimitingSchema } from './request-size-limiting/schema.ts';
 import { correlationIdSchema } from './correlation-id/schema.ts';
 import { botDetectionSchema, refineBotDetection } from './bot-detection/schema.ts';
 import { refineRequestTermination, requestTerminationSchema } from './request-termination/schema.ts';
+import { keyAuthSchema } from './key-auth/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
 // files only, never handlers.
@@ -19,6 +20,7 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'correlation-id': correlationIdSchema,
   'bot-detection': botDetectionSchema,
   'request-termination': requestTerminationSchema,
+  'key-auth': keyAuthSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
