@@ -61,7 +61,19 @@ function route(req: IncomingMessage, res: Exchange, port: number): void {
   if (res.destroyed) return;
   const ctx = res.pctx!;
   const gw = res.gateway!;
-  const match = gw.router.match({ method: ctx.method, host: ctx.host, port, path: ctx.path, headers: req.headers });
+  const socket = req.socket;
+  const match = gw.router.match({
+    method: ctx.method,
+    host: ctx.host,
+    port,
+    path: ctx.path,
+    headers: req.headers,
+    scheme: ctx.scheme,
+    sourceIp: socket.remoteAddress ?? null,
+    sourcePort: socket.remotePort ?? null,
+    destinationIp: socket.localAddress ?? null,
+    destinationPort: socket.localPort ?? null,
+  });
   if (match === null) return res.sendError(404, NO_ROUTE, false);
   const target = match.payload;
   res.target = target;
