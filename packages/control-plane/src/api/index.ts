@@ -6,6 +6,8 @@ import { registerCloudGatewayRoutes } from './cloud-gateways.ts';
 import { registerCoreEntityRoutes } from './core-entities.ts';
 import { registerUiRoutes } from './ui.ts';
 import { registerCustomDomainRoutes } from './custom-domains.ts';
+import { registerDpClientCertificateRoutes } from './dp-client-certificates.ts';
+import { registerNodeRoutes } from './nodes.ts';
 
 /** Every API group; each module declares its routes and calls its service. */
 export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -15,5 +17,7 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): 
   registerAnalyticsRoutes(app, ctx);
   registerCustomDomainRoutes(app, ctx);
   await registerCoreEntityRoutes(app, ctx);
+  registerDpClientCertificateRoutes(app, ctx);
+  registerNodeRoutes(app, ctx);
   registerUiRoutes(app);
 }
