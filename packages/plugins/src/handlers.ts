@@ -1,12 +1,15 @@
 import type { AnyPlugin } from './kit.ts';
 import requestTransformer from './request-transformer/handler.ts';
 import cors from './cors/handler.ts';
+import responseTransformer from './response-transformer/handler.ts';
 import ipRestriction from './ip-restriction/handler.ts';
 import requestSizeLimiting from './request-size-limiting/handler.ts';
 import correlationId from './correlation-id/handler.ts';
 import botDetection from './bot-detection/handler.ts';
 import requestTermination from './request-termination/handler.ts';
 import keyAuth from './key-auth/handler.ts';
+import basicAuth from './basic-auth/handler.ts';
+import acl from './acl/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
 
@@ -14,10 +17,13 @@ import keyAuth from './key-auth/handler.ts';
 export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, AnyPlugin>([
   [requestTransformer.name, requestTransformer],
   [cors.name, cors],
+  [responseTransformer.name, responseTransformer],
   [ipRestriction.name, ipRestriction],
   [requestSizeLimiting.name, requestSizeLimiting],
   [correlationId.name, correlationId],
   [botDetection.name, botDetection],
   [requestTermination.name, requestTermination],
   [keyAuth.name, keyAuth],
+  [basicAuth.name, basicAuth],
+  [acl.name, acl],
 ]);

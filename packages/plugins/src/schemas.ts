@@ -1,12 +1,15 @@
 import { validate, type FieldError, type TSchema, type ValidationResult } from '@gatehouse/schema';
 import { refineRequestTransformer, requestTransformerSchema } from './request-transformer/schema.ts';
 import { corsSchema, refineCors } from './cors/schema.ts';
+import { responseTransformerSchema } from './response-transformer/schema.ts';
 import { ipRestrictionSchema, refineIpRestriction } from './ip-restriction/schema.ts';
 import { requestSizeLimitingSchema } from './request-size-limiting/schema.ts';
 import { correlationIdSchema } from './correlation-id/schema.ts';
 import { botDetectionSchema, refineBotDetection } from './bot-detection/schema.ts';
 import { refineRequestTermination, requestTerminationSchema } from './request-termination/schema.ts';
 import { keyAuthSchema } from './key-auth/schema.ts';
+import { basicAuthSchema } from './basic-auth/schema.ts';
+import { aclConfigSchema, refineAcl } from './acl/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
 // files only, never handlers.
@@ -15,12 +18,15 @@ import { keyAuthSchema } from './key-auth/schema.ts';
 export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'request-transformer': requestTransformerSchema,
   cors: corsSchema,
+  'response-transformer': responseTransformerSchema,
   'ip-restriction': ipRestrictionSchema,
   'request-size-limiting': requestSizeLimitingSchema,
   'correlation-id': correlationIdSchema,
   'bot-detection': botDetectionSchema,
   'request-termination': requestTerminationSchema,
   'key-auth': keyAuthSchema,
+  'basic-auth': basicAuthSchema,
+  acl: aclConfigSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
@@ -30,6 +36,7 @@ export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldE
   'ip-restriction': refineIpRestriction,
   'bot-detection': refineBotDetection,
   'request-termination': refineRequestTermination,
+  acl: refineAcl,
 };
 
 /** Whether Gatehouse knows a plugin of this name. */
