@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createSelfSigned, issueCertificate, type CertPair } from '../../packages/control-plane/src/clustering/certs.ts';
 import { decodeMessage, encodeMessage } from '../../packages/data-plane/src/sync/protocol.ts';
-import { freePort, startControlPlane, startDataPlane, until, type ControlPlaneProc } from './harness.ts';
+import { startControlPlane, startDataPlane, until, type ControlPlaneProc } from './harness.ts';
 
 type Outcome = { refused: number; message: string } | { ws: WebSocket; messages: any[]; closed: Promise<{ code: number; reason: string }> };
 
