@@ -6,6 +6,10 @@ import { normalizePath, escapePath } from './normalize.ts';
 import { splitHostPort } from './hosts.ts';
 import { DP_ERRORS } from '../errors.ts';
 
+import { ROUTER_CASES, LISTEN_PORT, caseRoutes, type RouterCase } from './router.cases.ts';
+import { literalLead } from './router.ts';
+import { upstreamPath } from './upstream-path.ts';
+
 let seq = 0;
 function route(name: string, fields: Partial<Route>): Route {
   seq++;
@@ -20,85 +24,91 @@ function routerOf(routes: Route[]) {
   return createRouter(routes.map((r) => ({ route: r, payload: r.name })));
 }
 
-describe('router matching', () => {
-  const routes = [
-    route('root', { paths: ['/'] }),
-    route('v1', { paths: ['/v1'] }),
-    route('v1-users', { paths: ['/v1/users'] }),
-    route('regex', { paths: ['~/items/(?<id>\\d+)$'] }),
-    route('host', { hosts: ['api.example.com'] }),
-    route('host-path', { hosts: ['api.example.com'], paths: ['/v1'] }),
-    route('wild-suffix', { hosts: ['*.wild.test'] }),
-    route('wild-prefix', { hosts: ['shop.*'] }),
-    route('port', { hosts: ['ported.test:9000'] }),
-    route('post-only', { methods: ['POST'], paths: ['/form'] }),
-    route('header', { headers: { 'x-version': ['2'] }, paths: ['/v1'] }),
-    route('header-regex', { headers: { 'x-tier': ['~*^gold'] }, paths: ['/v1'] }),
-  ];
-  const router = routerOf(routes);
+/** The MatchInput the data plane would build for a case's request (flow.ts). */
+function inputOf(c: RouterCase): MatchInput {
+  const r = c.request;
+  const [host, port] = splitHostPort(r.host);
+  const q = r.path.indexOf('?');
+  return {
+    method: r.method ?? 'GET',
+    host,
+    port: port ?? LISTEN_PORT,
+    path: normalizePath(q === -1 ? r.path : r.path.slice(0, q)),
+    headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    scheme: r.scheme ?? 'http',
+    sni: r.sni ?? null,
+    sourceIp: r.sourceIp ?? '127.0.0.1',
+    sourcePort: r.sourcePort ?? 50000,
+    destinationIp: '127.0.0.1',
+    destinationPort: LISTEN_PORT,
+  };
+}
 
-  const cases: Array<[string, MatchInput, string | null]> = [
-    ['the root prefix catches everything else', req('/anything'), 'root'],
-    ['a longer prefix wins', req('/v1/users/7'), 'v1-users'],
-    ['prefixes are not segment-aware', req('/v1abc'), 'v1'],
-    ['a regex beats prefixes of the same weight', req('/items/42'), 'regex'],
-    ['a regex is anchored at the start only', req('/x/items/42'), 'root'],
-    ['a plain host alone beats any single path', req('/x', { host: 'api.example.com' }), 'host'],
-    ['host + path beats host alone', req('/v1/x', { host: 'api.example.com' }), 'host-path'],
-    // Kong compat: a prefix path (length > 0) outranks a wildcard-host-only route.
-    ['a path route outranks a wildcard host', req('/x', { host: 'a.b.wild.test' }), 'root'],
-    ['a leading wildcard does not match the apex', req('/x', { host: 'wild.test' }), 'root'],
-    ['a port-specific host needs that port', req('/x', { host: 'ported.test', port: 9000 }), 'port'],
-    ['a port-specific host ignores other ports', req('/x', { host: 'ported.test', port: 8000 }), 'root'],
-    ['methods filter', req('/form', { method: 'POST' }), 'post-only'],
-    ['methods filter out', req('/form'), 'root'],
-    ['headers add weight', req('/v1', { headers: { 'x-version': '2' } }), 'header'],
-    ['header values compare case-insensitively', req('/v1', { headers: { 'x-tier': 'GOLD-plus' } }), 'header-regex'],
-    ['any of repeated header values may match', req('/v1', { headers: { 'x-version': ['1', '2'] } }), 'header'],
-  ];
-  for (const [name, input, expected] of cases) {
-    it(name, () => assert.equal(router.match(input)?.payload ?? null, expected));
+describe('router cases (router.cases.ts)', () => {
+  for (const c of ROUTER_CASES) {
+    it(c.name, () => {
+      const routes = caseRoutes(c);
+      const input = inputOf(c);
+      const m = routerOf(routes).match(input);
+      assert.equal(m?.payload ?? null, c.expect);
+      if (m === null) return;
+      if (c.prefix !== undefined) assert.equal(m.prefix, c.prefix);
+      if (c.captures !== undefined) assert.deepEqual(m.captures, c.captures);
+      if (c.upstreamPath !== undefined) {
+        const base = c.servicePath ?? `/_${c.expect}`;
+        assert.equal(upstreamPath(base, input.path, m.prefix, m.route.strip_path, m.route.path_handling), c.upstreamPath);
+      }
+      // The order routes are given in must not matter.
+      assert.equal(routerOf([...routes].reverse()).match(input)?.payload, c.expect);
+    });
   }
+});
 
-  it('matches wildcard hosts', () => {
-    const r = routerOf(routes.filter((x) => x.name !== 'root'));
-    assert.equal(r.match(req('/x', { host: 'a.b.wild.test' }))?.payload, 'wild-suffix');
-    assert.equal(r.match(req('/x', { host: 'wild.test' })), null);
-    assert.equal(r.match(req('/x', { host: 'shop.example.org' }))?.payload, 'wild-prefix');
+describe('router index', () => {
+  it('splits a route into one entry per path and per kind of host', () => {
+    assert.equal(routerOf([route('multi', { paths: ['/a', '/bbbbbbb'] }), route('mid', { paths: ['/bbbb'] })]).size, 3);
+    assert.equal(routerOf([route('hosts', { hosts: ['a.test', 'b.test:81'], paths: ['/x', '/y'] })]).size, 4);
   });
 
-  it('returns null when nothing matches', () => {
-    assert.equal(routerOf([route('a', { paths: ['/a'] })]).match(req('/b')), null);
+  it('returns the same prebuilt match for prefix and path-less routes', () => {
+    const r = routerOf([route('p', { paths: ['/p'] }), route('h', { hosts: ['h.test'] })]);
+    assert.equal(r.match(req('/p/1')), r.match(req('/p/2')));
+    assert.equal(r.match(req('/', { host: 'h.test' })), r.match(req('/z', { host: 'h.test' })));
+    assert.ok(Object.isFrozen(r.match(req('/p'))));
   });
 
-  it('reports regex captures and the consumed prefix', () => {
-    const m = router.match(req('/items/42'))!;
-    assert.equal(m.prefix, '/items/42');
-    assert.deepEqual(m.captures, { 0: '/items/42', 1: '42', id: '42' });
-    assert.equal(router.match(req('/v1/users/7'))!.captures, null);
-    assert.equal(router.match(req('/v1/users/7'))!.prefix, '/v1/users');
+  it('finds the right route among 10,000 host and prefix routes', () => {
+    const routes: Route[] = [];
+    for (let i = 0; i < 10_000; i++) routes.push(route(`r${i}`, { hosts: [`h${i % 100}.test`], paths: [`/p/${i}`] }));
+    routes.push(route('catch-all', { paths: ['/'] }));
+    const r = routerOf(routes);
+    assert.equal(r.match(req('/p/4242/x', { host: 'h42.test' }))?.payload, 'r4242');
+    // '/p/4242' is not under h43.test; its '/p/4243' is not a prefix of '/p/4242'.
+    assert.equal(r.match(req('/p/4242', { host: 'h43.test' }))?.payload, 'catch-all');
+    assert.equal(r.match(req('/p/42421', { host: 'h42.test' }))?.payload, 'r4242');
   });
 
-  it('orders regex routes by regex_priority', () => {
-    const r = routerOf([route('low', { paths: ['~/a'], regex_priority: 1 }), route('high', { paths: ['~/a/b'], regex_priority: 5 })]);
-    assert.equal(r.match(req('/a/b'))!.payload, 'high');
+  it('skips routes without an HTTP protocol', () => {
+    assert.equal(routerOf([route('tcp', { protocols: ['tcp'], sources: [{ port: 80 }] })]).size, 0);
   });
 
-  it('breaks ties by the traditional category order (host before method)', () => {
-    const r = routerOf([route('method', { methods: ['GET'] }), route('wild', { hosts: ['*.t'] })]);
-    assert.equal(r.match(req('/', { host: 'a.t' }))!.payload, 'wild');
-  });
-
-  it('splits a route into one entry per path', () => {
-    const r = routerOf([route('multi', { paths: ['/a', '/bbbbbbb'] }), route('mid', { paths: ['/bbbb'] })]);
-    assert.equal(r.size, 3);
-    assert.equal(r.match(req('/bbbbbbb/x'))!.payload, 'multi');
-    assert.equal(r.match(req('/bbbb/x'))!.payload, 'mid');
-  });
-
-  it('rejects an invalid regex path with a stable code', () => {
+  it('rejects an invalid regex path or header regex with a stable code', () => {
     assert.throws(() => routerOf([route('bad', { paths: ['~/(unclosed'] })]), { code: DP_ERRORS.ROUTE_REGEX_INVALID });
+    assert.throws(() => routerOf([route('bad', { headers: { x: ['~*(unclosed'] } })]), { code: DP_ERRORS.ROUTE_REGEX_INVALID });
   });
+
+  const leads: Array<[string, string]> = [
+    ['/users/(?<id>\\d+)', '/users/'],
+    ['/ab?c', '/a'],
+    ['/ab*', '/a'],
+    ['/ab{2}', '/a'],
+    ['/ab+', '/ab'],
+    ['/a.b', '/a'],
+    ['/a|/b', ''],
+    ['(?:/x)', ''],
+    ['/x\\.json', '/x'],
+  ];
+  for (const [source, lead] of leads) it(`indexes regex '${source}' under '${lead}'`, () => assert.equal(literalLead(source), lead));
 });
 
 describe('path normalization', () => {
