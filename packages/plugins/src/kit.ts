@@ -28,6 +28,8 @@ export interface CompileEnv {
   gatewayId: string;
   /** The snapshot's consumers and credentials, indexed for auth plugins; empty when absent. */
   consumers?: ConsumerIndex;
+  /** The plugin instance's own scope (rate-limiting keys its counters by it); absent: global. */
+  instance?: { id: string; routeId: string | null; serviceId: string | null };
 }
 
 /** The credential an auth plugin accepted (Kong's `kong.client.get_credential()`). */

@@ -65,7 +65,7 @@ export function compileInstances(plugins: Plugin[], gatewayId: string, consumers
     if (plugin === undefined) throw new DataPlaneError(DP_ERRORS.PLUGIN_UNKNOWN, `plugin ${entity.id}: '${entity.name}' is not available on this data plane`);
     const valid = validatePluginConfig(entity.name, entity.config);
     if (!valid.ok) throw new DataPlaneError(DP_ERRORS.PLUGIN_CONFIG_INVALID, `plugin ${entity.id} (${entity.name}): ${valid.errors.map((e) => `config.${e.field}: ${e.reason}`).join('; ')}`);
-    const state = plugin.compile ? plugin.compile(valid.value, { gatewayId, consumers }) : valid.value;
+    const state = plugin.compile ? plugin.compile(valid.value, { gatewayId, consumers, instance: { id: entity.id, routeId: entity.route?.id ?? null, serviceId: entity.service?.id ?? null } }) : valid.value;
     out.push({ entity, entry: { plugin, state, instanceId: entity.id }, needsBody: plugin.needsBody?.(valid.value) ?? false });
   }
   return out;
