@@ -12,6 +12,8 @@ export interface RunningPlatform {
   /** The admin token printed on first start, or the one passed in GATEHOUSE_ADMIN_TOKEN. */
   token: string;
   dataDir: string;
+  /** The `npm start` process (the supervisor: SIGHUP restarts its control plane). */
+  pid: number;
   output(): string;
   /** Calls the API with the admin token; JSON in, JSON out. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
@@ -79,6 +81,7 @@ function platformHandle(child: ChildProcess, exited: Promise<number | null>, sta
     proxyPort: state.proxyPort,
     token: state.token,
     dataDir: state.dataDir,
+    pid: child.pid!,
     output: state.output,
     async api(method, path, body) {
       const res = await fetch(state.apiUrl + path, {
