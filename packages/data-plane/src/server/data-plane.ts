@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { createPoolRegistry } from '../upstream/pools.ts';
+import type { UpstreamHealth } from '../upstream/balancer.ts';
 import { checkSnapshot, compileGateway, retireGateway, type CompiledGateway } from './gateway.ts';
 import { Exchange, onExchangeClose, type Plane } from './exchange.ts';
 import { handleRequest } from './flow.ts';
@@ -46,9 +47,21 @@ export interface DataPlane {
   removeGateway(gatewayId: string): void;
   /** gatewayId -> hash of the snapshot being served. */
   gatewayHashes(): Map<string, string>;
+  /**
+   * Health of every upstream and target of the gateways served (the data-plane side of Kong's
+   * `/upstreams/{id}/health`): per gateway, per upstream its balancer health, per target its state.
+   */
+  healthReport(): GatewayHealth[];
   /** Sends the traffic aggregated so far to the telemetry reporter now (no-op without telemetry). */
   flushTelemetry(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One gateway's upstream health, as `healthReport()` returns it. */
+export interface GatewayHealth {
+  gatewayId: string;
+  hash: string;
+  upstreams: UpstreamHealth[];
 }
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -69,7 +82,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     errorDefaultType: options.errorDefaultType ?? 'text/plain',
     logger: options.logger ?? pino({ enabled: false }),
-    pools: createPoolRegistry(),
+    pools: createPoolRegistry(options.logger ?? null),
     telemetry: options.telemetry === undefined ? null : createTelemetryRecorder({ logger: options.logger, version, ...options.telemetry }),
   };
   const byHost = new Map<string, CompiledGateway>();
@@ -163,6 +176,10 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       const out = new Map<string, string>();
       for (const [id, gw] of byId) out.set(id, gw.hash);
       return out;
+    },
+
+    healthReport() {
+      return [...byId.values()].map((gw) => ({ gatewayId: gw.gatewayId, hash: gw.hash, upstreams: gw.balancers.map((b) => b.healthReport()) }));
     },
 
     async flushTelemetry() {

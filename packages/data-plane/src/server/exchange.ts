@@ -10,6 +10,8 @@ import { defaultMessage, errorBody, negotiate, writeGenerated, type ErrorType } 
 import type { PoolRegistry } from '../upstream/pools.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
 import { recordExchange } from '../telemetry/exchange.ts';
+import type { Peer } from '../upstream/balancer.ts';
+import { peerResponded, releasePeer, retryUpstream } from '../upstream/dispatch.ts';
 
 /** What every exchange of one data plane shares. */
 export interface Plane {
@@ -48,6 +50,16 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   bufferedChunks: Buffer[] | null;
   /** The consumer's chain once an auth plugin switched to it (pipeline/runner.ts runAccess). */
   activeChain: Chain | null;
+  /** Upstream tries (upstream/dispatch.ts): the request as dispatched, for retries. */
+  upstreamRequest: Dispatcher.DispatchOptions | null;
+  /** Tries made so far (Kong: at most 1 + service.retries). */
+  tries: number;
+  /** The balancer peer of the current try; null when direct or between tries. */
+  peer: Peer | null;
+  /** Consistent hashing: the ring point of the current try. */
+  hashPoint: number;
+  /** Host is the peer's (preserve_host off, not replaced by a plugin). */
+  isPeerHost: boolean;
 
   constructor(req: IncomingMessage) {
     super(req);
@@ -65,6 +77,11 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.hasDrainListener = false;
     this.bufferedChunks = null;
     this.activeChain = null;
+    this.upstreamRequest = null;
+    this.tries = 0;
+    this.peer = null;
+    this.hashPoint = -1;
+    this.isPeerHost = false;
   }
 
   get chain(): Chain {
@@ -159,6 +176,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     if (headers['server'] === undefined) headers['server'] = plane.serverToken;
     this.upstreamLatencyMs = now - this.upstreamStartedAt;
     headers['x-kong-upstream-latency'] = String(Math.round(this.upstreamLatencyMs));
+    if (this.peer !== null) peerResponded(this, status);
     headers['x-kong-proxy-latency'] = String(Math.round(this.upstreamStartedAt - this.startedAt));
     headers['x-kong-request-id'] = this.requestId;
     const ctx = this.pctx!;
@@ -191,6 +209,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
 
   onResponseEnd(): void {
     this.isUpstreamDone = true;
+    if (this.peer !== null) releasePeer(this);
     const chunks = this.bufferedChunks;
     if (chunks !== null) {
       const ctx = this.pctx!;
@@ -207,6 +226,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.upstreamRequest !== null && retryUpstream(this, error)) return;
     this.isUpstreamDone = true;
     if (this.isBodyTooLarge || this.destroyed || this.writableEnded) return;
     const code = (error as { code?: string }).code ?? '';
@@ -216,6 +236,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
       return;
     }
     if (TIMEOUT_CODES.has(code)) this.sendError(504, null, true);
+    // Reference §3.4: the service host does not resolve.
+    else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') this.sendError(503, 'name resolution failed', false);
     else this.sendError(502, null, true);
   }
 }
@@ -230,6 +252,7 @@ export function onExchangeClose(this: Exchange): void {
     this.isUpstreamDone = true;
     this.controller.abort(new Error('client closed the connection'));
   }
+  if (this.peer !== null) releasePeer(this);
   const ctx = this.pctx;
   const chain = this.chain;
   if (ctx !== null && chain.log.length > 0) {

@@ -7,6 +7,7 @@ import { nextRequestId } from './request-id.ts';
 import { appendHeader, forwardableRequestHeaders } from './headers.ts';
 import type { CompiledGateway } from './gateway.ts';
 import type { Exchange } from './exchange.ts';
+import { dispatchUpstream } from '../upstream/dispatch.ts';
 
 // The request flow (STYLE.md): gateway lookup by Host -> platform limits -> rewrite (global plugins)
 // -> router -> access by priority -> upstream (streamed). Each step is synchronous unless a plugin or
@@ -125,6 +126,8 @@ function forward(req: IncomingMessage, res: Exchange): void {
   const headers = ctx.headers;
   // A plugin that replaced Host (request-transformer `replace.headers host:x`) wins.
   if (headers.host === req.headers.host) headers.host = target.route.preserve_host && req.headers.host !== undefined ? req.headers.host : upstream.hostHeader;
+  // Balanced: the Host is the picked target's (or the upstream's host_header), set on each try.
+  const isPeerHost = upstream.balanced !== null && headers.host === '';
   // Reference §3.2; with no trusted_ips yet, X-Forwarded-* are always Gatehouse's own values.
   const remote = req.socket.remoteAddress ?? '';
   headers['x-real-ip'] = remote;
@@ -148,7 +151,8 @@ function forward(req: IncomingMessage, res: Exchange): void {
   }
   const service = upstream.service;
   res.upstreamStartedAt = performance.now();
-  upstream.pool.dispatch(
+  dispatchUpstream(
+    res,
     {
       method: ctx.method,
       path: escapePath(ctx.path) + (ctx.query === null ? '' : `?${ctx.query}`),
@@ -158,7 +162,7 @@ function forward(req: IncomingMessage, res: Exchange): void {
       headersTimeout: service.read_timeout,
       bodyTimeout: service.read_timeout,
     },
-    res,
+    isPeerHost,
   );
 }
 

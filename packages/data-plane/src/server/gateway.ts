@@ -5,6 +5,8 @@ import { createRouter, type Router } from '../router/index.ts';
 import { buildChain, compileInstances, type Chain } from '../pipeline/chain.ts';
 import { buildConsumerIndex } from '@gatehouse/plugins/consumers.ts';
 import type { PoolRegistry } from '../upstream/pools.ts';
+import type { Balancer } from '../upstream/balancer.ts';
+import { bindBalancer, serviceTls, type BalancedService } from '../upstream/dispatch.ts';
 
 // A gateway's snapshot compiled for serving: router, per-route chains, upstream pools. Immutable
 // once built; the data plane swaps a whole CompiledGateway and retires the old one after its
@@ -12,7 +14,10 @@ import type { PoolRegistry } from '../upstream/pools.ts';
 
 export interface UpstreamTarget {
   service: Service;
-  pool: Pool;
+  /** The service's host:port pool; null when balanced through an upstream entity. */
+  pool: Pool | null;
+  /** Set when service.host names an upstream entity (reference §4.1): its balancer, a pool per target. */
+  balanced: BalancedService | null;
   /** service.path or '/'. */
   base: string;
   /** Host header when preserve_host is off: host, plus the port unless it is the scheme default. */
@@ -35,6 +40,8 @@ export interface CompiledGateway {
   /** Global plugins: the rewrite phase, and the log phase of requests that matched no route. */
   globalChain: Chain;
   poolKeys: string[];
+  /** The ring-balancers of the snapshot's upstreams (their health is `healthReport()`'s). */
+  balancers: Balancer[];
   inflight: number;
   isRetired: boolean;
 }
@@ -61,7 +68,13 @@ export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGatewa
 
   const poolKeys: string[] = [];
   const upstreams = new Map<string, UpstreamTarget>();
+  const balancers = new Map<string, Balancer>();
   try {
+    for (const u of s.upstreams ?? []) {
+      const { key, balancer } = pools.acquireBalancer(s.gatewayId, u, (s.targets ?? []).filter((t) => t.upstream.id === u.id));
+      poolKeys.push(key);
+      balancers.set(u.name.toLowerCase(), balancer);
+    }
     const targets: Array<{ route: Route; payload: RouteTarget }> = [];
     for (const route of s.routes) {
       if (!route.protocols.includes('http') && !route.protocols.includes('https')) continue;
@@ -72,11 +85,16 @@ export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGatewa
       let upstream: UpstreamTarget | null = null;
       if (service !== null) {
         upstream = upstreams.get(service.id) ?? null;
+        const balancer = upstream === null ? balancers.get(service.host.toLowerCase()) : undefined;
+        if (balancer !== undefined) {
+          upstream = { service, pool: null, balanced: bindBalancer(service, balancer, s, pools, poolKeys), base: service.path ?? '/', hostHeader: '' };
+          upstreams.set(service.id, upstream);
+        }
         if (upstream === null) {
-          const { key, pool } = pools.acquire(service);
+          const { key, pool } = pools.acquire(service, service.protocol === 'https' ? serviceTls(service, s) : null);
           poolKeys.push(key);
           const hostHeader = service.port === DEFAULT_PORTS[service.protocol] ? service.host : `${service.host}:${service.port}`;
-          upstream = { service, pool, base: service.path ?? '/', hostHeader };
+          upstream = { service, pool, balanced: null, base: service.path ?? '/', hostHeader };
           upstreams.set(service.id, upstream);
         }
       }
@@ -90,6 +108,7 @@ export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGatewa
       router: createRouter(targets),
       globalChain: buildChain(instances, null),
       poolKeys,
+      balancers: [...balancers.values()],
       inflight: 0,
       isRetired: false,
     };

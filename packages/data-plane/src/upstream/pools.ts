@@ -1,56 +1,154 @@
 import { Pool } from 'undici';
-import type { Service } from '@gatehouse/schema';
+import type { Logger } from 'pino';
+import type { Service, Target, Upstream } from '@gatehouse/schema';
+import { Balancer, type UpstreamHealth } from './balancer.ts';
+import { startHealthChecker, type HealthChecker } from './health-checker.ts';
 
-// undici Pools, one per upstream origin and connect timeout, shared by every snapshot that uses them
-// and reference-counted: a snapshot swap keeps warm keep-alive connections, and a pool closes once
-// the last snapshot using it has been retired (after its in-flight requests).
+// Upstream resources shared by every snapshot that uses them and reference-counted, so a snapshot
+// swap keeps warm keep-alive connections and the health of unchanged upstreams:
+// - undici Pools, one per origin and connection settings (timeout, TLS verification and material);
+// - ring-balancers, one per gateway, upstream and fingerprint (the upstream and its targets), with
+//   their active health checker. A changed upstream gets a new balancer that takes over the health
+//   of its unchanged targets; the old one stops checking once the last snapshot using it retires.
 
 interface Entry {
   pool: Pool;
   refs: number;
 }
 
+interface BalancerEntry {
+  balancer: Balancer;
+  checker: HealthChecker | null;
+  refs: number;
+}
+
+/** TLS material for connections to an upstream (service or upstream `client_certificate`, `ca_certificates`). */
+export interface UpstreamTls {
+  /** Key part: certificate and CA ids. */
+  id: string;
+  /** PEM CA certificates replacing the system ones when verifying; null for the system store. */
+  ca: string[] | null;
+  cert: string | null;
+  key: string | null;
+}
+
+/** One origin and its connection settings. */
+export interface OriginSpec {
+  protocol: string;
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  isVerified: boolean;
+  /** TLS SNI; undefined for IP literals and plain HTTP. */
+  servername: string | undefined;
+  tls: UpstreamTls | null;
+}
+
 export interface PoolRegistry {
   /** The pool for a service's origin; every acquire needs a matching release. */
-  acquire(service: Service): { key: string; pool: Pool };
+  acquire(service: Service, tls?: UpstreamTls | null): { key: string; pool: Pool };
+  /** The pool for an origin with explicit settings (a target of a balanced service). */
+  acquireOrigin(spec: OriginSpec): { key: string; pool: Pool };
+  /**
+   * The balancer of a gateway's upstream: the running one when the upstream and its targets are
+   * unchanged, else a new one (taking over the health of unchanged targets) with its active checks.
+   */
+  acquireBalancer(gatewayId: string, upstream: Upstream, targets: Target[]): { key: string; balancer: Balancer };
+  /** Releases a pool or a balancer key. */
   release(key: string): void;
   closeAll(): Promise<void>;
+  /** Pools open. */
   readonly size: number;
+  /** Balancers running. */
+  readonly balancerCount: number;
 }
 
 /** Brackets IPv6 literals for a URL origin. */
 const originHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+const isIpLiteral = (host: string): boolean => /^[\d.]+$/.test(host) || host.includes(':');
 
-export function createPoolRegistry(): PoolRegistry {
+export function createPoolRegistry(logger: Logger | null = null): PoolRegistry {
   const pools = new Map<string, Entry>();
+  const balancers = new Map<string, BalancerEntry>();
+  /** gatewayId|upstreamId -> the newest balancer, whose health a replacement takes over. */
+  const newest = new Map<string, Balancer>();
+
+  const acquireOrigin = (spec: OriginSpec): { key: string; pool: Pool } => {
+    const origin = `${spec.protocol}://${originHost(spec.host)}:${spec.port}`;
+    const key = `${origin}|${spec.connectTimeoutMs}|${spec.isVerified}|${spec.servername ?? ''}|${spec.tls?.id ?? ''}`;
+    let entry = pools.get(key);
+    if (entry === undefined) {
+      const tls = spec.tls;
+      const pool = new Pool(origin, {
+        // Kong speaks HTTP/1.1 to http(s) services (proxy_http_version 1.1).
+        allowH2: false,
+        connect: {
+          timeout: spec.connectTimeoutMs,
+          // nginx's proxy_ssl_verify is off unless the service sets tls_verify.
+          rejectUnauthorized: spec.isVerified,
+          servername: spec.servername,
+          ...(tls?.ca ? { ca: tls.ca } : {}),
+          ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        },
+        keepAliveTimeout: 60_000,
+      });
+      entry = { pool, refs: 0 };
+      pools.set(key, entry);
+    }
+    entry.refs++;
+    return { key, pool: entry.pool };
+  };
+
+  const stopBalancer = (key: string, entry: BalancerEntry): void => {
+    balancers.delete(key);
+    entry.checker?.stop();
+    entry.balancer.onHealthChange = null;
+    const slot = `${entry.balancer.gatewayId}|${entry.balancer.upstream.id}`;
+    if (newest.get(slot) === entry.balancer) newest.delete(slot);
+  };
+
   return {
     get size() {
       return pools.size;
     },
-    acquire(service) {
-      const origin = `${service.protocol}://${originHost(service.host)}:${service.port}`;
-      const verify = service.tls_verify === true;
-      const key = `${origin}|${service.connect_timeout}|${verify}`;
-      let entry = pools.get(key);
+    get balancerCount() {
+      return balancers.size;
+    },
+    acquire(service, tls = null) {
+      return acquireOrigin({
+        protocol: service.protocol,
+        host: service.host,
+        port: service.port,
+        connectTimeoutMs: service.connect_timeout,
+        isVerified: service.tls_verify === true,
+        servername: service.protocol === 'https' && !isIpLiteral(service.host) ? service.host : undefined,
+        tls,
+      });
+    },
+    acquireOrigin,
+    acquireBalancer(gatewayId, upstream, targets) {
+      const fingerprint = JSON.stringify([upstream, targets]);
+      const key = `balancer|${gatewayId}|${upstream.id}|${fingerprint}`;
+      let entry = balancers.get(key);
       if (entry === undefined) {
-        const pool = new Pool(origin, {
-          // Kong speaks HTTP/1.1 to http(s) services (proxy_http_version 1.1).
-          allowH2: false,
-          connect: {
-            timeout: service.connect_timeout,
-            // nginx's proxy_ssl_verify is off unless the service sets tls_verify.
-            rejectUnauthorized: verify,
-            servername: service.protocol === 'https' && !/^[\d.:[\]]+$/.test(service.host) ? service.host : undefined,
-          },
-          keepAliveTimeout: 60_000,
-        });
-        entry = { pool, refs: 0 };
-        pools.set(key, entry);
+        const balancer = new Balancer(gatewayId, upstream, targets, fingerprint);
+        const slot = `${gatewayId}|${upstream.id}`;
+        const previous = newest.get(slot);
+        if (previous !== undefined) balancer.inheritHealth(previous);
+        newest.set(slot, balancer);
+        balancer.onHealthChange = (peer, b) => logger?.warn({ gatewayId: b.gatewayId, upstream: b.upstream.name, target: peer.target, healthy: peer.isHealthy }, 'target health changed');
+        entry = { balancer, checker: balancer.isActive ? startHealthChecker(balancer, logger) : null, refs: 0 };
+        balancers.set(key, entry);
       }
       entry.refs++;
-      return { key, pool: entry.pool };
+      return { key, balancer: entry.balancer };
     },
     release(key) {
+      const b = balancers.get(key);
+      if (b !== undefined) {
+        if (--b.refs <= 0) stopBalancer(key, b);
+        return;
+      }
       const entry = pools.get(key);
       if (entry === undefined) return;
       if (--entry.refs > 0) return;
@@ -58,9 +156,12 @@ export function createPoolRegistry(): PoolRegistry {
       entry.pool.close().catch(() => entry.pool.destroy());
     },
     async closeAll() {
+      for (const [key, b] of [...balancers]) stopBalancer(key, b);
       const all = [...pools.values()];
       pools.clear();
       await Promise.all(all.map((e) => e.pool.close().catch(() => e.pool.destroy())));
     },
   };
 }
+
+export type { UpstreamHealth };
