@@ -1,6 +1,7 @@
 import type { AnyPlugin } from './kit.ts';
 import requestTransformer from './request-transformer/handler.ts';
 import cors from './cors/handler.ts';
+import proxyCache from './proxy-cache/handler.ts';
 import responseTransformer from './response-transformer/handler.ts';
 import ipRestriction from './ip-restriction/handler.ts';
 import requestSizeLimiting from './request-size-limiting/handler.ts';
@@ -17,6 +18,7 @@ import acl from './acl/handler.ts';
 export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, AnyPlugin>([
   [requestTransformer.name, requestTransformer],
   [cors.name, cors],
+  [proxyCache.name, proxyCache],
   [responseTransformer.name, responseTransformer],
   [ipRestriction.name, ipRestriction],
   [requestSizeLimiting.name, requestSizeLimiting],

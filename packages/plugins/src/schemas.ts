@@ -1,6 +1,7 @@
 import { validate, type FieldError, type TSchema, type ValidationResult } from '@gatehouse/schema';
 import { refineRequestTransformer, requestTransformerSchema } from './request-transformer/schema.ts';
 import { corsSchema, refineCors } from './cors/schema.ts';
+import { proxyCacheSchema } from './proxy-cache/schema.ts';
 import { responseTransformerSchema } from './response-transformer/schema.ts';
 import { ipRestrictionSchema, refineIpRestriction } from './ip-restriction/schema.ts';
 import { requestSizeLimitingSchema } from './request-size-limiting/schema.ts';
@@ -18,6 +19,7 @@ import { aclConfigSchema, refineAcl } from './acl/schema.ts';
 export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'request-transformer': requestTransformerSchema,
   cors: corsSchema,
+  'proxy-cache': proxyCacheSchema,
   'response-transformer': responseTransformerSchema,
   'ip-restriction': ipRestrictionSchema,
   'request-size-limiting': requestSizeLimitingSchema,
