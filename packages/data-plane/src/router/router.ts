@@ -84,6 +84,8 @@ interface HostSlot<T> {
 
 const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs']);
 const NONE = Number.MAX_SAFE_INTEGER;
+/** Route hosts are at most 256 characters (schema typedef). */
+const MAX_HOST = 256;
 
 const newBucket = <T>(): Bucket<T> => ({ minRank: NONE, pathless: [], tree: null });
 
@@ -140,6 +142,9 @@ class IndexedRouter<T> implements Router<T> {
   private readonly suffix = new Map<string, HostSlot<T>>();
   private readonly prefix = new Map<string, HostSlot<T>>();
   private readonly hostless: Bucket<T> = newBucket();
+  /** Lengths of the suffix and prefix map keys: a host is sliced only where a key could fit. */
+  private readonly suffixLengths = new Uint8Array(MAX_HOST + 1);
+  private readonly prefixLengths = new Uint8Array(MAX_HOST + 1);
   // Per-match scratch: match() is synchronous and not reentrant, so one set per router suffices.
   private best: Entry<T> | null = null;
   private bestRank = NONE;
@@ -186,6 +191,8 @@ class IndexedRouter<T> implements Router<T> {
         continue;
       }
       for (const h of hosts) {
+        if (h.kind === 'suffix') this.suffixLengths[Math.min(h.value.length, MAX_HOST)] = 1;
+        if (h.kind === 'prefix') this.prefixLengths[Math.min(h.value.length, MAX_HOST)] = 1;
         const map = h.kind === 'exact' ? this.exact : h.kind === 'suffix' ? this.suffix : this.prefix;
         addToBucket(slotBucket(map, h.value, h.port), entry, path);
       }
@@ -204,11 +211,11 @@ class IndexedRouter<T> implements Router<T> {
     // '*.example.com' is stored as '.example.com', 'example.*' as 'example.': try each dot of the host.
     if (this.suffix.size > 0 || this.prefix.size > 0) {
       for (let i = host.indexOf('.'); i !== -1; i = host.indexOf('.', i + 1)) {
-        if (this.suffix.size > 0) {
+        if (this.suffixLengths[host.length - i] === 1) {
           const slot = this.suffix.get(host.slice(i));
           if (slot !== undefined) this.scanSlot(slot, input);
         }
-        if (this.prefix.size > 0) {
+        if (this.prefixLengths[i + 1] === 1) {
           const slot = this.prefix.get(host.slice(0, i + 1));
           if (slot !== undefined) this.scanSlot(slot, input);
         }
@@ -225,8 +232,10 @@ class IndexedRouter<T> implements Router<T> {
     if (m === null) return best.result;
     let captures: Record<string, string | undefined> | null = null;
     if (m.length > 1) {
-      captures = { ...m.groups };
+      captures = {};
       for (let i = 0; i < m.length; i++) captures[i] = m[i];
+      const groups = m.groups;
+      if (groups !== undefined) for (const name in groups) captures[name] = groups[name];
     }
     return { route: best.route, payload: best.result.payload, prefix: m[0], captures };
   }
