@@ -1,5 +1,5 @@
 import { definePlugin, parseQuery, type Headers, type PluginContext } from '../kit.ts';
-import { cacheKey, MemoryStore, mimeMatches, parseCacheControl, parseMime, resourceTtl, type MimeType } from './cache.ts';
+import { cacheKey, MemoryStore, type CacheControl, mimeMatches, parseCacheControl, parseMime, resourceTtl, type MimeType } from './cache.ts';
 import { proxyCacheSchema, type ProxyCacheConfig } from './schema.ts';
 
 // Kong's proxy-cache with the memory strategy (kong/plugins/proxy-cache/handler.lua; reference §5.15).
@@ -76,6 +76,15 @@ function isCacheableResponse(ctx: PluginContext, s: State, headers: Headers): nu
   return ttl > 0 ? ttl : null;
 }
 
+/** Kong: the request's max-age/max-stale/min-fresh with cache_control, else the age past cache_ttl. */
+function isStale(cc: CacheControl | null, age: number, ttl: number, cacheTtl: number): boolean {
+  if (cc === null) return age > cacheTtl;
+  const maxAge = cc.get('max-age');
+  const maxStale = cc.get('max-stale');
+  const minFresh = cc.get('min-fresh');
+  return (typeof maxAge === 'number' && age > maxAge) || (typeof maxStale === 'number' && age - ttl > maxStale) || (typeof minFresh === 'number' && ttl - age < minFresh);
+}
+
 export default definePlugin({
   name: NAME,
   priority: 100,
@@ -97,14 +106,7 @@ export default definePlugin({
       return;
     }
     const age = (now - entry.storedAt) / 1000;
-    let isStale = false;
-    if (cc !== null) {
-      const maxAge = cc.get('max-age');
-      const maxStale = cc.get('max-stale');
-      const minFresh = cc.get('min-fresh');
-      isStale = (typeof maxAge === 'number' && age > maxAge) || (typeof maxStale === 'number' && age - entry.ttl > maxStale) || (typeof minFresh === 'number' && entry.ttl - age < minFresh);
-    } else isStale = age > s.cacheTtl;
-    if (isStale) {
+    if (isStale(cc, age, entry.ttl, s.cacheTtl)) {
       remember(ctx, { key, status: 'Refresh', ttl: 0, headers: null });
       return;
     }
