@@ -11,6 +11,7 @@ import requestTermination from './request-termination/handler.ts';
 import keyAuth from './key-auth/handler.ts';
 import basicAuth from './basic-auth/handler.ts';
 import acl from './acl/handler.ts';
+import rateLimiting from './rate-limiting/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
 
@@ -28,4 +29,5 @@ export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, A
   [keyAuth.name, keyAuth],
   [basicAuth.name, basicAuth],
   [acl.name, acl],
+  [rateLimiting.name, rateLimiting],
 ]);

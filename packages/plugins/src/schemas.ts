@@ -11,6 +11,7 @@ import { refineRequestTermination, requestTerminationSchema } from './request-te
 import { keyAuthSchema } from './key-auth/schema.ts';
 import { basicAuthSchema } from './basic-auth/schema.ts';
 import { aclConfigSchema, refineAcl } from './acl/schema.ts';
+import { rateLimitingSchema, refineRateLimiting } from './rate-limiting/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
 // files only, never handlers.
@@ -29,6 +30,7 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'key-auth': keyAuthSchema,
   'basic-auth': basicAuthSchema,
   acl: aclConfigSchema,
+  'rate-limiting': rateLimitingSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
@@ -39,6 +41,7 @@ export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldE
   'bot-detection': refineBotDetection,
   'request-termination': refineRequestTermination,
   acl: refineAcl,
+  'rate-limiting': refineRateLimiting,
 };
 
 /** Whether Gatehouse knows a plugin of this name. */

@@ -1,0 +1,132 @@
+import { definePlugin, type PluginContext, type PluginResponse } from '../kit.ts';
+import { EMPTY_CONSUMER_INDEX, type ConsumerIndex } from '../consumers.ts';
+import { localCounters, redisCounters, secondsLeft, windowStart, WINDOW_SECONDS, type Counters } from './policies.ts';
+import { PERIODS, rateLimitingSchema, type Period, type RateLimitingConfig } from './schema.ts';
+
+// Kong's rate-limiting (kong/plugins/rate-limiting/handler.lua; reference §5.8). Usage is read for
+// every configured window; a request is blocked when any window has nothing left (and then not
+// counted), otherwise every window is incremented after the decision. Counter keys are scoped by
+// the plugin instance's own route and service, and by the gateway.
+
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+
+interface State {
+  config: RateLimitingConfig;
+  periods: Period[];
+  limits: number[];
+  ttls: number[];
+  limitHeaders: string[];
+  remainingHeaders: string[];
+  /** `ratelimit:<gateway>:<route>:<service>:` */
+  prefix: string;
+  counters: Counters;
+  consumers: ConsumerIndex;
+  headerName: string | null;
+}
+
+/** Kong's get_identifier; the client address when the chosen one is absent. */
+function identify(ctx: PluginContext, state: State): string {
+  const by = state.config.limit_by;
+  let id: string | null | undefined = null;
+  if (by === 'consumer') id = ctx.consumer?.id ?? ctx.credential?.id;
+  else if (by === 'credential') id = ctx.credential?.id;
+  else if (by === 'service') id = ctx.serviceId;
+  else if (by === 'header') {
+    const v = ctx.headers[state.headerName!];
+    id = Array.isArray(v) ? v[0] : v;
+  } else if (by === 'path') id = ctx.rawPath === state.config.path ? ctx.rawPath : null;
+  else if (by === 'consumer-group') id = ctx.consumer === null ? null : state.consumers.consumerGroups.get(ctx.consumer.id)?.[0]?.id;
+  return id === null || id === undefined || id === '' ? ctx.clientIp : id;
+}
+
+function decide(ctx: PluginContext, state: State, keys: string[], starts: number[], now: number, usage: number[]): PluginResponse | undefined {
+  const { periods, limits, config } = state;
+  let stop = -1;
+  for (let i = 0; i < periods.length; i++) if (limits[i] - usage[i] <= 0) stop = i;
+  let reset = 0;
+  if (!config.hide_client_headers || stop !== -1) {
+    let limit = -1;
+    let remaining = 0;
+    let window = 0;
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < periods.length; i++) {
+      const current = Math.max(0, limits[i] - usage[i] - (stop === -1 || stop === i ? 1 : 0));
+      const size = WINDOW_SECONDS[periods[i]];
+      // The most restrictive window: the least remaining, then the longer window.
+      if (limit === -1 || current < remaining || (current === remaining && size > window)) {
+        limit = limits[i];
+        remaining = current;
+        window = size;
+        reset = secondsLeft(periods[i], starts[i], now);
+      }
+      headers[state.limitHeaders[i]] = String(limits[i]);
+      headers[state.remainingHeaders[i]] = String(current);
+    }
+    headers['ratelimit-limit'] = String(limit);
+    headers['ratelimit-remaining'] = String(remaining);
+    headers['ratelimit-reset'] = String(reset);
+    if (stop !== -1) {
+      const blocked = config.hide_client_headers ? { 'retry-after': String(reset) } : { ...headers, 'retry-after': String(reset) };
+      return ctx.error(config.error_code, config.error_message, blocked);
+    }
+    for (const name in headers) ctx.setResponseHeader(name, headers[name]);
+  }
+  const counted = state.counters.increment(keys, state.ttls, 1);
+  // Kong increments in a timer after the decision: a failed increment never fails the request.
+  if (counted instanceof Promise) counted.catch(() => {});
+  return undefined;
+}
+
+function access(ctx: PluginContext, state: State): PluginResponse | undefined | Promise<PluginResponse | undefined> {
+  const now = Date.now();
+  const id = identify(ctx, state);
+  const n = state.periods.length;
+  const keys = new Array<string>(n);
+  const starts = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    starts[i] = windowStart(state.periods[i], now);
+    keys[i] = `${state.prefix}${id}:${starts[i]}:${state.periods[i]}`;
+  }
+  let usage: number[] | Promise<number[]>;
+  try {
+    usage = state.counters.get(keys);
+  } catch (error) {
+    return failed(ctx, state, error);
+  }
+  if (usage instanceof Promise) {
+    return usage.then(
+      (u) => decide(ctx, state, keys, starts, now, u),
+      (error: unknown) => failed(ctx, state, error),
+    );
+  }
+  return decide(ctx, state, keys, starts, now, usage);
+}
+
+/** Counters unreachable: proxy without limits (fault_tolerant), else 500 as Kong. */
+function failed(ctx: PluginContext, state: State, _error: unknown): PluginResponse | undefined {
+  return state.config.fault_tolerant ? undefined : ctx.error(500);
+}
+
+export default definePlugin({
+  name: 'rate-limiting',
+  priority: 910,
+  schema: rateLimitingSchema,
+  compile: (config, env): State => {
+    const periods = PERIODS.filter((p) => config[p] !== undefined && config[p] !== null);
+    const route = env.instance?.routeId ?? NO_ID;
+    const service = env.instance?.serviceId ?? NO_ID;
+    return {
+      config,
+      periods,
+      limits: periods.map((p) => config[p] as number),
+      ttls: periods.map((p) => WINDOW_SECONDS[p]),
+      limitHeaders: periods.map((p) => `x-ratelimit-limit-${p}`),
+      remainingHeaders: periods.map((p) => `x-ratelimit-remaining-${p}`),
+      prefix: `ratelimit:${env.gatewayId}:${route}:${service}:`,
+      counters: config.policy === 'redis' ? redisCounters(config.redis) : localCounters,
+      consumers: env.consumers ?? EMPTY_CONSUMER_INDEX,
+      headerName: config.header_name === undefined || config.header_name === null ? null : config.header_name.toLowerCase(),
+    };
+  },
+  access,
+});
