@@ -34,6 +34,9 @@ for (const [name, file, fn] of sections) {
   const mod = await import(file);
   out(`\n## ${name}\n`);
   const result = await mod[fn]();
+  // A section may ship its own printer (print<Name>Table) for the figures it returns.
+  const printer = Object.entries(mod).find(([key, value]) => /^print.*Table$/.test(key) && typeof value === 'function')?.[1] as ((r: unknown) => string) | undefined;
   if (typeof result === 'string') out(result);
+  else if (printer) out(printer(result));
   else if (result !== undefined) out('```\n' + JSON.stringify(result, null, 2) + '\n```');
 }
