@@ -6,6 +6,7 @@ import { validatePluginConfig } from '../schemas.ts';
 import { PluginContext } from '../kit.ts';
 import { closeRedisClients, localCounters, redisCounters, secondsLeft, windowStart, type Counters } from './policies.ts';
 import rateLimiting from './handler.ts';
+import type { RateLimitingConfig } from './schema.ts';
 
 const errorsOf = (config: object) => {
   const r = validatePluginConfig('rate-limiting', config);
@@ -67,7 +68,7 @@ describe('rate-limiting handler (local)', () => {
   it('counts down, then blocks with 429 and Retry-After, without counting blocked requests', async () => {
     const valid = validatePluginConfig('rate-limiting', { minute: 3, hour: 10, limit_by: 'ip' });
     assert.ok(valid.ok);
-    const state = rateLimiting.compile!(valid.value, { gatewayId: randomUUID() });
+    const state = rateLimiting.compile!(valid.value as RateLimitingConfig, { gatewayId: randomUUID() });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
       const ctx = request();
@@ -90,7 +91,7 @@ describe('rate-limiting handler (local)', () => {
   it('hides the client headers but keeps Retry-After', async () => {
     const valid = validatePluginConfig('rate-limiting', { second: 1, limit_by: 'ip', hide_client_headers: true, error_code: 503, error_message: 'slow down' });
     assert.ok(valid.ok);
-    const state = rateLimiting.compile!(valid.value, { gatewayId: randomUUID() });
+    const state = rateLimiting.compile!(valid.value as RateLimitingConfig, { gatewayId: randomUUID() });
     const first = request();
     await rateLimiting.access!(first, state);
     assert.equal(first.addedResponseHeaders, null);
