@@ -8,6 +8,7 @@ import { registerUiRoutes } from './ui.ts';
 import { registerCustomDomainRoutes } from './custom-domains.ts';
 import { registerDpClientCertificateRoutes } from './dp-client-certificates.ts';
 import { registerNodeRoutes } from './nodes.ts';
+import { registerDeckCompatRoutes } from './deck-compat.ts';
 
 /** Every API group; each module declares its routes and calls its service. */
 export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -19,5 +20,6 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): 
   await registerCoreEntityRoutes(app, ctx);
   registerDpClientCertificateRoutes(app, ctx);
   registerNodeRoutes(app, ctx);
+  registerDeckCompatRoutes(app, ctx);
   registerUiRoutes(app);
 }
