@@ -1,4 +1,4 @@
-import type { Consumer, Static, TSchema } from '@gatehouse/schema';
+import type { Consumer, Route, Service, Static, TSchema } from '@gatehouse/schema';
 import type { ConsumerIndex } from './consumers.ts';
 
 // The plugin contract: the only API a plugin sees. The data plane and `runPlugin()` both build a
@@ -38,6 +38,39 @@ export interface AuthCredential {
   consumerId: string;
   /** X-Credential-Identifier: key-auth the credential id, basic/hmac the username, jwt the key. */
   identifier: string;
+}
+
+/**
+ * What the data plane knows about a finished request, for the `log` phase (the facts behind Kong's
+ * `kong.log.serialize()`). Set on `ctx.logFacts` just before `log` runs, only for chains with a `log`
+ * handler. Latencies are milliseconds, as Kong's.
+ * @example log(ctx) { const { requestLatencyMs, source } = ctx.logFacts!; }
+ */
+export interface LogFacts {
+  /** Epoch milliseconds when the request arrived (Kong's `started_at`). */
+  startedAt: number;
+  /** Kong's `latencies.kong`: time in the gateway before the upstream, or to its own answer. */
+  kongLatencyMs: number;
+  /** Kong's `latencies.proxy`: wait for the upstream's response headers; -1 when none answered. */
+  upstreamLatencyMs: number;
+  /** Kong's `latencies.request`: arrival to the last byte sent. */
+  requestLatencyMs: number;
+  /** `upstream` when the service answered, `kong` when the gateway or a plugin did. */
+  source: 'upstream' | 'kong';
+  /** Path and query as sent upstream (Kong's `upstream_uri`); '' when nothing was sent. */
+  upstreamUri: string;
+  /** Upstream tries made (Kong's `#tries`). */
+  tries: number;
+  /** The matched route and its service; null before routing or without one. */
+  route: Route | null;
+  service: Service | null;
+  /** Request bytes received: request line, headers and body (Kong's `request.size`). */
+  requestSize: number;
+  /** The request as received: the URI with its query (Kong's `request.uri`) and the listener port. */
+  requestUri: string;
+  serverPort: number;
+  /** The tenant: Gatehouse has no workspaces, the gateway is the boundary (Kong's `workspace`). */
+  workspace: string;
 }
 
 export interface PluginContextInit {
@@ -116,6 +149,8 @@ export class PluginContext {
   isResponseBuffered: boolean;
   /** Response bytes sent to the client, set before `log`. */
   responseSize: number;
+  /** Set just before `log`, for chains with a `log` handler; null otherwise. */
+  logFacts: LogFacts | null;
 
   constructor(init: PluginContextInit) {
     this.requestId = init.requestId;
@@ -142,6 +177,7 @@ export class PluginContext {
     this.addedResponseHeaders = null;
     this.isResponseBuffered = false;
     this.responseSize = 0;
+    this.logFacts = null;
   }
 
   /**
