@@ -10,6 +10,7 @@ import { defaultMessage, errorBody, negotiate, writeGenerated, type ErrorType } 
 import type { PoolRegistry } from '../upstream/pools.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
 import { recordExchange } from '../telemetry/exchange.ts';
+import { buildLogFacts } from './log-facts.ts';
 import type { Peer } from '../upstream/balancer.ts';
 import { peerResponded, releasePeer, retryUpstream } from '../upstream/dispatch.ts';
 
@@ -258,6 +259,7 @@ export function onExchangeClose(this: Exchange): void {
   if (ctx !== null && chain.log.length > 0) {
     const plane = this.plane!;
     const requestId = this.requestId;
+    ctx.logFacts = buildLogFacts(this);
     runLog(chain.log, ctx, (error, entry) => plane.logger.error({ err: error, requestId, plugin: entry.plugin.name }, 'log phase failed'));
   }
   const gw = this.gateway;
