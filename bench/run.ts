@@ -24,6 +24,7 @@ const sections: [name: string, file: string, fn: string][] = [
   ['router', './router.bench.ts', 'runRouterBench'],
   ['plugins', './plugins.bench.ts', 'runPluginsBench'],
   ['propagation', './propagation.bench.ts', 'runPropagationBench'],
+  ['fleet', './fleet.bench.ts', 'runFleetBench'],
 ];
 for (const [name, file, fn] of sections) {
   if (!wanted(name)) continue;
