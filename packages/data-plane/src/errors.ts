@@ -7,6 +7,8 @@ export const DP_ERRORS = {
   ROUTE_REGEX_INVALID: 'ERR_DP_ROUTE_REGEX_INVALID',
   HOSTNAME_TAKEN: 'ERR_DP_HOSTNAME_TAKEN',
   NOT_LISTENING: 'ERR_DP_NOT_LISTENING',
+  /** A data-plane option is malformed (a trusted_ips entry that is no IP or CIDR). */
+  OPTION_INVALID: 'ERR_DP_OPTION_INVALID',
   /** Internal: a streamed request body went over maxBodyBytes. */
   BODY_TOO_LARGE: 'ERR_DP_BODY_TOO_LARGE',
 } as const;

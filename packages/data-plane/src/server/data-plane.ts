@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
@@ -8,6 +8,8 @@ import type { UpstreamHealth } from '../upstream/balancer.ts';
 import { checkSnapshot, compileGateway, retireGateway, type CompiledGateway } from './gateway.ts';
 import { Exchange, onExchangeClose, type Plane } from './exchange.ts';
 import { handleRequest } from './flow.ts';
+import { answerClientError } from './client-errors.ts';
+import { createTrustedIps } from './trusted-ips.ts';
 import type { ErrorType } from './responses.ts';
 import { createAcmeResponder } from '../tls/acme-responder.ts';
 import { createHttpsServer } from '../tls/https-listener.ts';
@@ -30,6 +32,14 @@ export interface DataPlaneOptions {
   errorDefaultType?: ErrorType;
   /** Analytics: per-minute traffic aggregates sent in batches to `telemetry.reporter`; off when absent. */
   telemetry?: TelemetryOptions;
+  /** Kong's `trusted_ips` (addresses and CIDRs) whose X-Forwarded-* and X-Real-IP are kept; default none. */
+  trustedIps?: string[];
+  /** Request line plus headers, in bytes; larger gets 400 `Request header or cookie too large`. Default 32 KiB. */
+  maxHeaderBytes?: number;
+  /** Kong's `client_header_timeout`: time to receive the request head, then 408. Default 60 s. */
+  clientHeaderTimeoutMs?: number;
+  /** Kong's `client_body_timeout`: longest silence while the body is read, then 408. Default 60 s. */
+  clientBodyTimeoutMs?: number;
 }
 
 export interface DataPlane {
@@ -65,6 +75,11 @@ export interface GatewayHealth {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+// Kong's nginx defaults: large_client_header_buffers 4 8k (32 KiB for the whole head; node:http has
+// no per-line limit, only the request target is held to 8 KiB, in flow.ts), client_header_timeout and
+// client_body_timeout 60 s.
+const DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+const DEFAULT_CLIENT_TIMEOUT_MS = 60_000;
 const CLOSE_GRACE_MS = 5000;
 
 /**
@@ -84,6 +99,20 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     logger: options.logger ?? pino({ enabled: false }),
     pools: createPoolRegistry(options.logger ?? null),
     telemetry: options.telemetry === undefined ? null : createTelemetryRecorder({ logger: options.logger, version, ...options.telemetry }),
+    trustedIps: createTrustedIps(options.trustedIps),
+    clientBodyTimeoutMs: options.clientBodyTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
+  };
+  const headersTimeout = options.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
+  const serverOptions = {
+    ServerResponse: Exchange,
+    maxHeaderSize: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    headersTimeout,
+    // No limit on the whole request (Kong has none); a silent body is client_body_timeout's.
+    requestTimeout: 0,
+    // How often node:http looks for expired heads: often enough to honour the timeout closely.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))),
+    // A missing Host is answered by flow.ts with Kong's error body.
+    requireHostHeader: false,
   };
   const byHost = new Map<string, CompiledGateway>();
   const byId = new Map<string, CompiledGateway>();
@@ -95,22 +124,24 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     res.on('close', onExchangeClose);
     handleRequest(req, res, byHost);
   };
-  const server: Server<typeof IncomingMessage, typeof Exchange> = createServer<typeof IncomingMessage, typeof Exchange>({ ServerResponse: Exchange }, (req, res) => {
+  const server: Server<typeof IncomingMessage, typeof Exchange> = createServer<typeof IncomingMessage, typeof Exchange>(serverOptions, (req, res) => {
     // One size check per request while no domain is being validated.
     if (acme.size > 0 && acme.answer(req, res)) return;
     onRequest(req, res);
   });
   const tlsServer = options.tlsPort === undefined ? null : createHttpsServer(sniTable, Exchange, onRequest);
+  if (tlsServer !== null) {
+    // The same limits as plain HTTP; node:https reads them from the server when a connection starts.
+    Object.assign(tlsServer, serverOptions);
+    tlsServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(plane, error, socket));
+  }
   // Expect: 100-continue: refuse an announced oversized body before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: Exchange) => {
     const length = req.headers['content-length'];
     if (length === undefined || Number(length) <= plane.maxBodyBytes) res.writeContinue();
     server.emit('request', req, res);
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(plane, error, socket));
 
   let listening: Promise<{ port: number; tlsPort?: number }> | null = null;
   const listenTls = (): Promise<number | undefined> =>

@@ -9,6 +9,7 @@ import { appendHeader, stripResponseHopByHop } from './headers.ts';
 import { defaultMessage, errorBody, negotiate, writeGenerated, type ErrorType } from './responses.ts';
 import type { PoolRegistry } from '../upstream/pools.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
+import type { TrustedIps } from './trusted-ips.ts';
 import { recordExchange } from '../telemetry/exchange.ts';
 import { buildLogFacts } from './log-facts.ts';
 import type { Peer } from '../upstream/balancer.ts';
@@ -24,6 +25,10 @@ export interface Plane {
   pools: PoolRegistry;
   /** Analytics aggregation, fed after each response; null when no reporter is configured. */
   telemetry: TelemetryRecorder | null;
+  /** Kong's `trusted_ips`: peers whose X-Forwarded-* and X-Real-IP are kept; null trusts none. */
+  trustedIps: TrustedIps | null;
+  /** Kong's `client_body_timeout`: longest silence while a request body is read (then 408). */
+  clientBodyTimeoutMs: number;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
@@ -61,6 +66,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   hashPoint: number;
   /** Host is the peer's (preserve_host off, not replaced by a plugin). */
   isPeerHost: boolean;
+  /** The peer is in `trusted_ips`: its X-Forwarded-* and X-Real-IP are believed. */
+  isTrustedClient: boolean;
 
   constructor(req: IncomingMessage) {
     super(req);
@@ -83,6 +90,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.peer = null;
     this.hashPoint = -1;
     this.isPeerHost = false;
+    this.isTrustedClient = false;
   }
 
   get chain(): Chain {
@@ -240,6 +248,26 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     // Reference §3.4: the service host does not resolve.
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') this.sendError(503, 'name resolution failed', false);
     else this.sendError(502, null, true);
+  }
+}
+
+/**
+ * Kong's `client_body_timeout` (nginx answers 408): the client went silent while sending its body.
+ * The socket timeout is armed only for requests with a body (flow.ts); once the body is complete a
+ * timeout is ignored, and node:http replaces it with its keep-alive timeout after the response.
+ */
+export function onClientBodyTimeout(this: Exchange): void {
+  if (this.req.complete || this.writableEnded || this.destroyed) return;
+  if (this.headersSent) this.destroy();
+  else {
+    // The rest of the body will not come: the connection cannot carry another request.
+    this.shouldKeepAlive = false;
+    this.sendError(408, null, true, { connection: 'close' });
+  }
+  // After the answer, so that the upstream's failure is neither retried nor answered.
+  if (!this.isUpstreamDone && this.controller !== null) {
+    this.isUpstreamDone = true;
+    this.controller.abort(new Error('client body timeout'));
   }
 }
 

@@ -4,9 +4,9 @@ import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { escapePath, normalizePath, splitHostPort, upstreamPath } from '../router/index.ts';
 import { runAccess, runPhase, type PhaseOutcome } from '../pipeline/runner.ts';
 import { nextRequestId } from './request-id.ts';
-import { appendHeader, forwardableRequestHeaders } from './headers.ts';
+import { appendHeader, forwardableRequestHeaders, realClientIp } from './headers.ts';
 import type { CompiledGateway } from './gateway.ts';
-import type { Exchange } from './exchange.ts';
+import { onClientBodyTimeout, type Exchange } from './exchange.ts';
 import { dispatchUpstream } from '../upstream/dispatch.ts';
 
 // The request flow (STYLE.md): gateway lookup by Host -> platform limits -> rewrite (global plugins)
@@ -18,7 +18,12 @@ const NO_ROUTE = 'no Route matched with those values';
 export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<string, CompiledGateway>): void {
   res.startedAt = performance.now();
   res.requestId = nextRequestId();
-  const [host, hostPort] = splitHostPort(req.headers.host ?? '');
+  const hostHeader = req.headers.host;
+  // nginx: HTTP/1.1 without Host, and HTTP/0.9 (which has no headers, so no gateway), are bad requests.
+  if (hostHeader === undefined && (req.httpVersionMinor === 1 || req.httpVersionMajor === 0)) return refuse(res, 400, null);
+  // nginx's request line buffer (large_client_header_buffers 8k): a longer target is 414.
+  if (req.url !== undefined && req.url.length > MAX_REQUEST_TARGET) return refuse(res, 414, null);
+  const [host, hostPort] = splitHostPort(hostHeader ?? '');
   // '*': a self-managed data plane's single gateway takes any Host (its routes select by their own hosts).
   const gw = byHost.get(host) ?? byHost.get('*');
   if (gw === undefined) return res.sendError(404, NO_ROUTE, false);
@@ -26,15 +31,25 @@ export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<s
   res.gateway = gw;
 
   // Platform limit, before anything reaches a plugin or the upstream.
+  const plane = res.plane!;
   const length = req.headers['content-length'];
-  if (length !== undefined && Number(length) > res.plane!.maxBodyBytes) return res.sendTooLarge();
+  if (length !== undefined && Number(length) > plane.maxBodyBytes) return res.sendTooLarge();
+  // Slow clients (slowloris on the body): silence longer than client_body_timeout gets 408.
+  if (length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined) {
+    req.socket.setTimeout(plane.clientBodyTimeoutMs);
+    res.on('timeout', onClientBodyTimeout);
+  }
+  const peer = req.socket.remoteAddress ?? '';
+  const isTrusted = plane.trustedIps !== null && plane.trustedIps.has(peer);
+  res.isTrustedClient = isTrusted;
 
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   const ctx = new PluginContext({
     requestId: res.requestId,
-    clientIp: req.socket.remoteAddress ?? '',
+    // Kong's forwarded IP (realip): X-Real-IP when the peer is trusted.
+    clientIp: isTrusted ? realClientIp(req.headers, peer) : peer,
     scheme: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
     host,
     method: req.method ?? 'GET',
@@ -79,7 +94,7 @@ function route(req: IncomingMessage, res: Exchange, port: number): void {
   const target = match.payload;
   res.target = target;
   const route = target.route;
-  if (target.isHttpsOnly && ctx.scheme !== 'https') {
+  if (target.isHttpsOnly && ctx.scheme !== 'https' && !(res.isTrustedClient && isForwardedHttps(req))) {
     const code = route.https_redirect_status_code;
     if (code === 426) return res.sendError(426, 'Please use HTTPS protocol', false, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
     return res.sendGenerated(code, null, '', { location: `https://${ctx.host}${req.url ?? '/'}` });
@@ -88,8 +103,11 @@ function route(req: IncomingMessage, res: Exchange, port: number): void {
   ctx.serviceId = route.service?.id ?? null;
   ctx.uriCaptures = match.captures;
   ctx.path = upstreamPath(target.upstream?.base ?? '/', ctx.path, match.prefix, route.strip_path, route.path_handling);
-  if (route.strip_path && match.prefix !== null && match.prefix !== '/') ctx.headers['x-forwarded-prefix'] = match.prefix;
-  else delete ctx.headers['x-forwarded-prefix'];
+  // Reference §3.2: a trusted peer's X-Forwarded-Prefix is kept; otherwise it is the stripped prefix, or absent.
+  if (!res.isTrustedClient || ctx.headers['x-forwarded-prefix'] === undefined) {
+    if (route.strip_path && match.prefix !== null && match.prefix !== '/') ctx.headers['x-forwarded-prefix'] = match.prefix;
+    else delete ctx.headers['x-forwarded-prefix'];
+  }
   if (target.chain.size > 0) ctx.slots = new Array(target.chain.size).fill(undefined);
 
   if (target.chain.needsBody && hasBody(req)) {
@@ -128,14 +146,21 @@ function forward(req: IncomingMessage, res: Exchange): void {
   if (headers.host === req.headers.host) headers.host = target.route.preserve_host && req.headers.host !== undefined ? req.headers.host : upstream.hostHeader;
   // Balanced: the Host is the picked target's (or the upstream's host_header), set on each try.
   const isPeerHost = upstream.balanced !== null && headers.host === '';
-  // Reference §3.2; with no trusted_ips yet, X-Forwarded-* are always Gatehouse's own values.
-  const remote = req.socket.remoteAddress ?? '';
-  headers['x-real-ip'] = remote;
-  headers['x-forwarded-for'] = appendHeader(req.headers['x-forwarded-for'], remote);
-  headers['x-forwarded-proto'] = ctx.scheme;
-  headers['x-forwarded-host'] = ctx.host;
-  headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
-  headers['x-forwarded-path'] = ctx.rawPath;
+  // Reference §3.2: X-Forwarded-For gets the peer appended whoever it is; the others are Gatehouse's
+  // own values unless the peer is in trusted_ips, whose values are kept (each defaulting to ours).
+  headers['x-real-ip'] = ctx.clientIp;
+  headers['x-forwarded-for'] = appendHeader(req.headers['x-forwarded-for'], req.socket.remoteAddress ?? '');
+  if (res.isTrustedClient) {
+    headers['x-forwarded-proto'] ??= ctx.scheme;
+    headers['x-forwarded-host'] ??= ctx.host;
+    headers['x-forwarded-port'] ??= String(req.socket.localPort ?? '');
+    headers['x-forwarded-path'] ??= ctx.rawPath;
+  } else {
+    headers['x-forwarded-proto'] = ctx.scheme;
+    headers['x-forwarded-host'] = ctx.host;
+    headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+    headers['x-forwarded-path'] = ctx.rawPath;
+  }
   headers['via'] = appendHeader(req.headers.via, `${req.httpVersion} ${plane.serverToken}`);
   headers['x-kong-request-id'] = res.requestId;
 
@@ -165,6 +190,20 @@ function forward(req: IncomingMessage, res: Exchange): void {
     isPeerHost,
   );
 }
+
+/** nginx's request line buffer is 8 KiB (Kong's large_client_header_buffers 4 8k). */
+const MAX_REQUEST_TARGET = 8 * 1024;
+
+/** An nginx-level refusal: the error template, and the connection closed (its state is unknown). */
+function refuse(res: Exchange, status: number, message: string | null): void {
+  res.shouldKeepAlive = false;
+  res.sendError(status, message, true, { connection: 'close' });
+}
+
+const isForwardedHttps = (req: IncomingMessage): boolean => {
+  const proto = req.headers['x-forwarded-proto'];
+  return typeof proto === 'string' && proto.toLowerCase() === 'https';
+};
 
 const hasBody = (req: IncomingMessage): boolean => (req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined);
 

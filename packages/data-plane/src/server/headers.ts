@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isIP } from 'node:net';
 import type { Headers } from '@gatehouse/plugins';
 
 // RFC 9110 §7.6.1: hop-by-hop headers, and those the Connection header names, are not forwarded.
@@ -23,7 +24,19 @@ export function forwardableRequestHeaders(src: IncomingHttpHeaders): Headers {
   for (const name of Object.keys(src)) if (!HOP_BY_HOP.has(name)) out[name] = src[name];
   const named = connectionTokens(src.connection);
   if (named !== null) for (const name of named) if (name !== 'host') delete out[name];
+  // Reference §3.2: TE is forwarded only as `trailers` (gRPC needs it), as Kong's template does.
+  const te = src.te;
+  if (typeof te === 'string' && TE_TRAILERS.test(te)) out.te = 'trailers';
   return out;
+}
+
+const TE_TRAILERS = /(?:^|,)\s*trailers\s*(?:;|,|$)/i;
+
+/** X-Real-IP from a trusted peer (nginx realip, `real_ip_header X-Real-IP`), else the peer itself. */
+export function realClientIp(src: IncomingHttpHeaders, peer: string): string {
+  // node:http joins repeated custom headers into one string.
+  const value = src['x-real-ip'];
+  return typeof value === 'string' && isIP(value.trim()) !== 0 ? value.trim() : peer;
 }
 
 /** Removes hop-by-hop headers from an upstream response's headers, in place. */
