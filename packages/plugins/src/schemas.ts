@@ -12,6 +12,7 @@ import { keyAuthSchema } from './key-auth/schema.ts';
 import { basicAuthSchema } from './basic-auth/schema.ts';
 import { aclConfigSchema, refineAcl } from './acl/schema.ts';
 import { rateLimitingSchema, refineRateLimiting } from './rate-limiting/schema.ts';
+import { jwtSchema, refineJwt } from './jwt/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
 // files only, never handlers.
@@ -31,6 +32,7 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'basic-auth': basicAuthSchema,
   acl: aclConfigSchema,
   'rate-limiting': rateLimitingSchema,
+  jwt: jwtSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
@@ -42,6 +44,7 @@ export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldE
   'request-termination': refineRequestTermination,
   acl: refineAcl,
   'rate-limiting': refineRateLimiting,
+  jwt: refineJwt,
 };
 
 /** Whether Gatehouse knows a plugin of this name. */
