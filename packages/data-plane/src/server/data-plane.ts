@@ -51,6 +51,11 @@ export interface DataPlane {
    * domains it is validating (in process today; the clustering protocol carries it later).
    */
   setAcmeChallenge(token: string, keyAuthorization: string | null): void;
+  /**
+   * The platform's certificates for the names no gateway has one for (the wildcard of the generated
+   * hostnames), replaced whole; chosen by their subjectAltName DNS names. Throws on a bad PEM.
+   */
+  setPlatformCertificates(certificates: readonly { cert: string; key: string }[]): void;
   /** Validates and compiles a gateway's snapshot, then swaps it in whole. Throws `ERR_DP_*` and keeps the old one on failure. */
   applySnapshot(snapshot: Snapshot): void;
   /** Stops serving a gateway's hostnames; its pools close after its in-flight requests. */
@@ -201,6 +206,10 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
 
     setAcmeChallenge(token, keyAuthorization) {
       acme.set(token, keyAuthorization);
+    },
+
+    setPlatformCertificates(certificates) {
+      sniTable.setPlatform(certificates);
     },
 
     gatewayHashes() {
