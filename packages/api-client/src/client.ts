@@ -41,6 +41,37 @@ export interface Configuration {
   entity_version: number;
 }
 
+/** A custom domain (Konnect §6.5) with Gatehouse's read-only `cname_target`. */
+export interface CustomDomain {
+  id: string;
+  control_plane_id: string;
+  control_plane_geo: string;
+  domain: string;
+  kind: string;
+  certificate_id: string | null;
+  sni_id: string | null;
+  state: 'created' | 'initializing' | 'ready' | 'terminating' | 'terminated' | 'error';
+  state_metadata: { reported_status?: string; reason?: string };
+  /** Where the domain's CNAME record must point. */
+  cname_target: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A data-plane node connected to a control plane (Konnect §3, plus Kong's `sync_status`). */
+export interface DataPlaneNode {
+  id: string;
+  hostname: string;
+  version: string;
+  type: string;
+  last_ping: number;
+  config_hash: string;
+  sync_status?: string;
+  compatibility_status?: { state: string; issues: { code: string; severity: string; description: string }[] };
+  created_at: number;
+  updated_at: number;
+}
+
 /** Consumer credentials: [path segment under `/consumers/{id}`, read-only collection of them all]. */
 export const CREDENTIAL_PATHS = {
   keyauth_credentials: ['key-auth', 'key-auths'],
@@ -148,6 +179,36 @@ export function createClient(options: ClientOptions) {
     get: (id: string) => request<Configuration>('GET', `/v3/cloud-gateways/configurations/${encodeURIComponent(id)}`),
   };
 
+  const customDomains = {
+    /** One page; `domain` and `controlPlaneId` filter by exact value. */
+    list: (filter: { domain?: string; controlPlaneId?: string; pageSize?: number } = {}) =>
+      request<{ data: CustomDomain[]; meta: { page: { number: number; size: number; total: number } } }>(
+        'GET',
+        `/v3/cloud-gateways/custom-domains${q({ 'filter[domain][eq]': filter.domain, 'filter[control_plane_id][eq]': filter.controlPlaneId, 'page[size]': filter.pageSize })}`,
+      ),
+    create: (body: { control_plane_id: string; control_plane_geo: string; domain: string }) => request<CustomDomain>('POST', '/v3/cloud-gateways/custom-domains', body),
+    get: (id: string) => request<CustomDomain>('GET', `/v3/cloud-gateways/custom-domains/${encodeURIComponent(id)}`),
+    onlineStatus: (id: string) => request<{ cname: 'verified' | 'unverified'; ssl: 'verified' | 'unverified' }>('GET', `/v3/cloud-gateways/custom-domains/${encodeURIComponent(id)}/online-status`),
+    delete: (id: string) => request<void>('DELETE', `/v3/cloud-gateways/custom-domains/${encodeURIComponent(id)}`),
+  };
+
+  const nodes = {
+    /** Every node of a control plane, page by page. */
+    async all(controlPlaneId: string): Promise<DataPlaneNode[]> {
+      const out: DataPlaneNode[] = [];
+      let after: string | undefined;
+      do {
+        const res = await request<{ items: DataPlaneNode[]; page: { total_count: number; next?: string } }>(
+          'GET',
+          `/v2/control-planes/${encodeURIComponent(controlPlaneId)}/nodes${q({ 'page[size]': 100, 'page[after]': after })}`,
+        );
+        out.push(...res.items);
+        after = res.page.next;
+      } while (after);
+      return out;
+    },
+  };
+
   /** Kong core entities of one control plane, under `/v2/control-planes/{id}/core-entities`. */
   function entities(controlPlaneId: string) {
     const root = `/v2/control-planes/${encodeURIComponent(controlPlaneId)}/core-entities`;
@@ -186,7 +247,7 @@ export function createClient(options: ClientOptions) {
     };
   }
 
-  return { url: base, request, controlPlanes, configurations, entities };
+  return { url: base, request, controlPlanes, configurations, customDomains, nodes, entities };
 }
 
 export type Client = ReturnType<typeof createClient>;
