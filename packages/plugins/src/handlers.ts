@@ -12,6 +12,7 @@ import keyAuth from './key-auth/handler.ts';
 import basicAuth from './basic-auth/handler.ts';
 import acl from './acl/handler.ts';
 import rateLimiting from './rate-limiting/handler.ts';
+import httpLog from './http-log/handler.ts';
 import jwt from './jwt/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
@@ -32,4 +33,5 @@ export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, A
   [acl.name, acl],
   [rateLimiting.name, rateLimiting],
   [jwt.name, jwt],
+  [httpLog.name, httpLog],
 ]);

@@ -12,6 +12,7 @@ import { keyAuthSchema } from './key-auth/schema.ts';
 import { basicAuthSchema } from './basic-auth/schema.ts';
 import { aclConfigSchema, refineAcl } from './acl/schema.ts';
 import { rateLimitingSchema, refineRateLimiting } from './rate-limiting/schema.ts';
+import { httpLogSchema, refineHttpLog } from './http-log/schema.ts';
 import { jwtSchema, refineJwt } from './jwt/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
@@ -33,6 +34,7 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   acl: aclConfigSchema,
   'rate-limiting': rateLimitingSchema,
   jwt: jwtSchema,
+  'http-log': httpLogSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
@@ -45,6 +47,7 @@ export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldE
   acl: refineAcl,
   'rate-limiting': refineRateLimiting,
   jwt: refineJwt,
+  'http-log': refineHttpLog,
 };
 
 /** Whether Gatehouse knows a plugin of this name. */

@@ -1,14 +1,21 @@
-import type { LogFacts } from '@gatehouse/plugins';
+import type { Headers, LogFacts } from '@gatehouse/plugins';
 import { escapePath } from '../router/index.ts';
 import type { Exchange } from './exchange.ts';
 
 // The facts of Kong's log serializer (kong/pdk/log.lua `serialize`), gathered once per request just
 // before the `log` phase, and only for chains that have a `log` handler.
 
-/** Builds `ctx.logFacts` for a finished exchange. */
+/**
+ * Builds `ctx.logFacts` for a finished exchange. Answers the gateway generated without header filters
+ * never set `ctx.status`/`ctx.responseHeaders`: they are filled here from what was sent.
+ */
 export function buildLogFacts(res: Exchange): LogFacts {
   const ctx = res.pctx!;
   const req = res.req;
+  if (res.headersSent) {
+    ctx.status = res.statusCode;
+    ctx.responseHeaders ??= res.getHeaders() as Headers;
+  }
   const now = performance.now();
   const requestLatencyMs = now - res.startedAt;
   const isUpstreamCalled = res.upstreamStartedAt > 0;
