@@ -13,6 +13,7 @@ import basicAuth from './basic-auth/handler.ts';
 import acl from './acl/handler.ts';
 import rateLimiting from './rate-limiting/handler.ts';
 import httpLog from './http-log/handler.ts';
+import prometheus from './prometheus/handler.ts';
 import jwt from './jwt/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
@@ -34,4 +35,5 @@ export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, A
   [rateLimiting.name, rateLimiting],
   [jwt.name, jwt],
   [httpLog.name, httpLog],
+  [prometheus.name, prometheus],
 ]);

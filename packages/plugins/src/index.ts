@@ -2,3 +2,4 @@ export * from './kit.ts';
 export * from './errors.ts';
 export { PLUGIN_SCHEMAS, PLUGIN_REFINEMENTS, isKnownPlugin, validatePluginConfig } from './schemas.ts';
 export { PLUGIN_HANDLERS } from './handlers.ts';
+export { renderMetrics, type NodeStats, type TargetHealthSample } from './prometheus/registry.ts';

@@ -13,6 +13,7 @@ import { basicAuthSchema } from './basic-auth/schema.ts';
 import { aclConfigSchema, refineAcl } from './acl/schema.ts';
 import { rateLimitingSchema, refineRateLimiting } from './rate-limiting/schema.ts';
 import { httpLogSchema, refineHttpLog } from './http-log/schema.ts';
+import { prometheusSchema } from './prometheus/schema.ts';
 import { jwtSchema, refineJwt } from './jwt/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
@@ -35,6 +36,7 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'rate-limiting': rateLimitingSchema,
   jwt: jwtSchema,
   'http-log': httpLogSchema,
+  prometheus: prometheusSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */

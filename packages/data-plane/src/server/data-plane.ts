@@ -15,6 +15,7 @@ import { createAcmeResponder } from '../tls/acme-responder.ts';
 import { createHttpsServer } from '../tls/https-listener.ts';
 import { createSniTable } from '../tls/sni-certificates.ts';
 import { createTelemetryRecorder, type TelemetryOptions } from '../telemetry/recorder.ts';
+import { createStatusServer } from './status.ts';
 
 export interface DataPlaneOptions {
   /** Listen address; default 127.0.0.1. */
@@ -32,6 +33,8 @@ export interface DataPlaneOptions {
   errorDefaultType?: ErrorType;
   /** Analytics: per-minute traffic aggregates sent in batches to `telemetry.reporter`; off when absent. */
   telemetry?: TelemetryOptions;
+  /** Kong's status listener: `GET /metrics` (Prometheus) on this port; none when absent. 0 picks a port. */
+  statusPort?: number;
   /** Kong's `trusted_ips` (addresses and CIDRs) whose X-Forwarded-* and X-Real-IP are kept; default none. */
   trustedIps?: string[];
   /** Request line plus headers, in bytes; larger gets 400 `Request header or cookie too large`. Default 32 KiB. */
@@ -44,7 +47,7 @@ export interface DataPlaneOptions {
 
 export interface DataPlane {
   /** Starts the listeners; `tlsPort` is set when the HTTPS listener was asked for. */
-  listen(): Promise<{ port: number; tlsPort?: number }>;
+  listen(): Promise<{ port: number; tlsPort?: number; statusPort?: number }>;
   /**
    * ACME HTTP-01: answers `GET /.well-known/acme-challenge/<token>` on the HTTP port with the key
    * authorization, for any Host, until withdrawn with null. The control plane calls it for the
@@ -149,6 +152,9 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(plane, error, socket));
 
   let listening: Promise<{ port: number; tlsPort?: number }> | null = null;
+  const status = options.statusPort === undefined ? null : createStatusServer(version, () => [...byId.values()].map((gw) => ({ gatewayId: gw.gatewayId, upstreams: gw.balancers.map((b) => b.healthReport()) })));
+  status?.watch(server);
+  if (tlsServer !== null) status?.watch(tlsServer);
   const listenTls = (): Promise<number | undefined> =>
     tlsServer === null
       ? Promise.resolve(undefined)
@@ -170,7 +176,8 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
           listenTls().then((tlsPort) => resolve(tlsPort === undefined ? { port } : { port, tlsPort }), reject);
         });
       });
-      return listening;
+      if (status === null) return listening;
+      return listening.then((bound) => status.listen(options.statusPort!, options.host ?? '127.0.0.1').then((statusPort) => ({ ...bound, statusPort })));
     },
 
     applySnapshot(snapshot) {
@@ -248,6 +255,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
         clearTimeout(cut);
       }
       await plane.pools.closeAll();
+      await status?.close();
       // After the listener: requests finished during the grace period are still reported.
       await plane.telemetry?.close();
     },
