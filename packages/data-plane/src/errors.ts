@@ -9,6 +9,10 @@ export const DP_ERRORS = {
   NOT_LISTENING: 'ERR_DP_NOT_LISTENING',
   /** A data-plane option is malformed (a trusted_ips entry that is no IP or CIDR). */
   OPTION_INVALID: 'ERR_DP_OPTION_INVALID',
+  /** DB-less mode: the declarative file is unreadable or invalid (the message names line, entity and field). */
+  DECLARATIVE_INVALID: 'ERR_DP_DECLARATIVE_INVALID',
+  /** The upstream address is refused by the platform's upstream policy (upstream/guard.ts): 502. */
+  UPSTREAM_REFUSED: 'ERR_DP_UPSTREAM_REFUSED',
   /** Internal: a streamed request body went over maxBodyBytes. */
   BODY_TOO_LARGE: 'ERR_DP_BODY_TOO_LARGE',
 } as const;
