@@ -15,6 +15,8 @@ import { createAcmeResponder } from '../tls/acme-responder.ts';
 import { createHttpsServer } from '../tls/https-listener.ts';
 import { createSniTable } from '../tls/sni-certificates.ts';
 import { createTelemetryRecorder, type TelemetryOptions } from '../telemetry/recorder.ts';
+import { createPlatformLimiter, type RateLimitOptions } from '../limits/limiter.ts';
+import { createUpstreamGuard, type UpstreamPolicyOptions } from '../upstream/guard.ts';
 import { createStatusServer } from './status.ts';
 
 export interface DataPlaneOptions {
@@ -33,6 +35,10 @@ export interface DataPlaneOptions {
   errorDefaultType?: ErrorType;
   /** Analytics: per-minute traffic aggregates sent in batches to `telemetry.reporter`; off when absent. */
   telemetry?: TelemetryOptions;
+  /** Platform rate limit per gateway (429 past it), counted in `rateLimit.store`; off when absent (the platform's default is 100/s: limits/config.ts). */
+  rateLimit?: RateLimitOptions;
+  /** Upstream safety: link-local/metadata addresses and the platform's listeners are refused unless allowed (upstream/guard.ts). */
+  upstreamPolicy?: UpstreamPolicyOptions;
   /** Kong's status listener: `GET /metrics` (Prometheus) on this port; none when absent. 0 picks a port. */
   statusPort?: number;
   /** Kong's `trusted_ips` (addresses and CIDRs) whose X-Forwarded-* and X-Real-IP are kept; default none. */
@@ -99,14 +105,16 @@ const CLOSE_GRACE_MS = 5000;
  */
 export function createDataPlane(options: DataPlaneOptions): DataPlane {
   const version = options.version ?? '0.1.0';
+  const guard = createUpstreamGuard(options.upstreamPolicy ?? {}, options.logger ?? null);
   const plane: Plane = {
     serverToken: `gatehouse/${version}`,
     viaToken: `1.1 gatehouse/${version}`,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     errorDefaultType: options.errorDefaultType ?? 'text/plain',
     logger: options.logger ?? pino({ enabled: false }),
-    pools: createPoolRegistry(options.logger ?? null),
+    pools: createPoolRegistry(options.logger ?? null, guard),
     telemetry: options.telemetry === undefined ? null : createTelemetryRecorder({ logger: options.logger, version, ...options.telemetry }),
+    limiter: options.rateLimit === undefined || !(options.rateLimit.limit > 0) ? null : createPlatformLimiter(options.rateLimit, options.logger ?? pino({ enabled: false })),
     trustedIps: createTrustedIps(options.trustedIps),
     clientBodyTimeoutMs: options.clientBodyTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
   };
@@ -162,7 +170,9 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
           tlsServer.once('error', reject);
           tlsServer.listen(options.tlsPort, options.host ?? '127.0.0.1', () => {
             tlsServer.off('error', reject);
-            resolve((tlsServer.address() as AddressInfo).port);
+            const tlsPort = (tlsServer.address() as AddressInfo).port;
+            guard.addPlatformPort(tlsPort);
+            resolve(tlsPort);
           });
         });
 
@@ -173,6 +183,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
         server.listen(options.port, options.host ?? '127.0.0.1', () => {
           server.off('error', reject);
           const port = (server.address() as AddressInfo).port;
+          guard.addPlatformPort(port);
           listenTls().then((tlsPort) => resolve(tlsPort === undefined ? { port } : { port, tlsPort }), reject);
         });
       });
@@ -208,6 +219,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       sniTable.remove(gatewayId);
       for (const hostname of gw.hostnames) if (byHost.get(hostname) === gw) byHost.delete(hostname);
       retireGateway(gw, plane.pools);
+      plane.limiter?.forget(gatewayId);
       plane.logger.info({ gatewayId }, 'gateway removed');
     },
 
@@ -255,6 +267,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
         clearTimeout(cut);
       }
       await plane.pools.closeAll();
+      await plane.limiter?.close();
       await status?.close();
       // After the listener: requests finished during the grace period are still reported.
       await plane.telemetry?.close();

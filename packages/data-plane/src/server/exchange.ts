@@ -3,12 +3,14 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Headers, PluginContext, PluginResponse } from '@gatehouse/plugins';
 import { runBodyFilter, runHeaderFilter, runLog } from '../pipeline/runner.ts';
+import { DP_ERRORS } from '../errors.ts';
 import { EMPTY_CHAIN, type Chain } from '../pipeline/chain.ts';
 import { releaseGateway, type CompiledGateway, type RouteTarget } from './gateway.ts';
 import { appendHeader, stripResponseHopByHop } from './headers.ts';
 import { defaultMessage, errorBody, negotiate, writeGenerated, type ErrorType } from './responses.ts';
 import type { PoolRegistry } from '../upstream/pools.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
+import type { PlatformLimiter } from '../limits/limiter.ts';
 import type { TrustedIps } from './trusted-ips.ts';
 import { recordExchange } from '../telemetry/exchange.ts';
 import { buildLogFacts } from './log-facts.ts';
@@ -25,6 +27,8 @@ export interface Plane {
   pools: PoolRegistry;
   /** Analytics aggregation, fed after each response; null when no reporter is configured. */
   telemetry: TelemetryRecorder | null;
+  /** The platform rate limit per gateway (limits/); null when off. */
+  limiter: PlatformLimiter | null;
   /** Kong's `trusted_ips`: peers whose X-Forwarded-* and X-Real-IP are kept; null trusts none. */
   trustedIps: TrustedIps | null;
   /** Kong's `client_body_timeout`: longest silence while a request body is read (then 408). */
@@ -245,6 +249,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
       return;
     }
     if (TIMEOUT_CODES.has(code)) this.sendError(504, null, true);
+    // The platform's upstream policy (upstream/guard.ts) refused the resolved address.
+    else if (code === DP_ERRORS.UPSTREAM_REFUSED) this.sendError(502, error.message, false);
     // Reference §3.4: the service host does not resolve.
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') this.sendError(503, 'name resolution failed', false);
     else this.sendError(502, null, true);

@@ -8,6 +8,7 @@ import { appendHeader, forwardableRequestHeaders, realClientIp } from './headers
 import type { CompiledGateway } from './gateway.ts';
 import { onClientBodyTimeout, type Exchange } from './exchange.ts';
 import { dispatchUpstream } from '../upstream/dispatch.ts';
+import { sendRateLimited } from '../limits/respond.ts';
 
 // The request flow (STYLE.md): gateway lookup by Host -> platform limits -> rewrite (global plugins)
 // -> router -> access by priority -> upstream (streamed). Each step is synchronous unless a plugin or
@@ -34,6 +35,27 @@ export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<s
   const plane = res.plane!;
   const length = req.headers['content-length'];
   if (length !== undefined && Number(length) > plane.maxBodyBytes) return res.sendTooLarge();
+  // Platform rate limit (limits/): synchronous unless a shared counter store must be asked.
+  const limiter = res.plane!.limiter;
+  if (limiter !== null) {
+    const verdict = limiter.admit(gw.gatewayId);
+    if (verdict === false) return sendRateLimited(res);
+    if (verdict !== true) {
+      verdict.then((isAdmitted) => {
+        if (res.destroyed || res.writableEnded) return;
+        if (isAdmitted) startRequest(req, res, host, hostPort);
+        else sendRateLimited(res);
+      });
+      return;
+    }
+  }
+  startRequest(req, res, host, hostPort);
+}
+
+/** The request once admitted by the platform limits: rewrite, then routing. */
+function startRequest(req: IncomingMessage, res: Exchange, host: string, hostPort: number | null): void {
+  const plane = res.plane!;
+  const length = req.headers['content-length'];
   // Slow clients (slowloris on the body): silence longer than client_body_timeout gets 408.
   if (length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined) {
     req.socket.setTimeout(plane.clientBodyTimeoutMs);
@@ -62,7 +84,7 @@ export function handleRequest(req: IncomingMessage, res: Exchange, byHost: Map<s
   res.pctx = ctx;
   const port = hostPort ?? req.socket.localPort ?? 0;
 
-  if (gw.globalChain.rewrite.length > 0) {
+  if (res.gateway!.globalChain.rewrite.length > 0) {
     const outcome = safePhase(res, 'rewrite');
     if (outcome instanceof Promise) {
       outcome.then((o) => (o === null ? route(req, res, port) : res.sendPluginResponse(o)), (e) => pluginFailed(res, e));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Service, Target, Upstream } from '@gatehouse/schema';
 import { Balancer, type UpstreamHealth } from './balancer.ts';
 import { startHealthChecker, type HealthChecker } from './health-checker.ts';
+import type { UpstreamGuard } from './guard.ts';
 
 // Upstream resources shared by every snapshot that uses them and reference-counted, so a snapshot
 // swap keeps warm keep-alive connections and the health of unchanged upstreams:
@@ -67,7 +68,8 @@ export interface PoolRegistry {
 const originHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 const isIpLiteral = (host: string): boolean => /^[\d.]+$/.test(host) || host.includes(':');
 
-export function createPoolRegistry(logger: Logger | null = null): PoolRegistry {
+/** `guard`: the platform's upstream policy, checked on every connection's resolved address; none when null. */
+export function createPoolRegistry(logger: Logger | null = null, guard: UpstreamGuard | null = null): PoolRegistry {
   const pools = new Map<string, Entry>();
   const balancers = new Map<string, BalancerEntry>();
   /** gatewayId|upstreamId -> the newest balancer, whose health a replacement takes over. */
@@ -79,17 +81,18 @@ export function createPoolRegistry(logger: Logger | null = null): PoolRegistry {
     let entry = pools.get(key);
     if (entry === undefined) {
       const tls = spec.tls;
+      const connect = {
+        timeout: spec.connectTimeoutMs,
+        // nginx's proxy_ssl_verify is off unless the service sets tls_verify.
+        rejectUnauthorized: spec.isVerified,
+        servername: spec.servername,
+        ...(tls?.ca ? { ca: tls.ca } : {}),
+        ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+      };
       const pool = new Pool(origin, {
         // Kong speaks HTTP/1.1 to http(s) services (proxy_http_version 1.1).
         allowH2: false,
-        connect: {
-          timeout: spec.connectTimeoutMs,
-          // nginx's proxy_ssl_verify is off unless the service sets tls_verify.
-          rejectUnauthorized: spec.isVerified,
-          servername: spec.servername,
-          ...(tls?.ca ? { ca: tls.ca } : {}),
-          ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-        },
+        connect: guard === null ? connect : guard.connector(spec.port, { ...connect, allowH2: false }),
         keepAliveTimeout: 60_000,
       });
       entry = { pool, refs: 0 };
