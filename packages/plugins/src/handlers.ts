@@ -14,6 +14,7 @@ import acl from './acl/handler.ts';
 import rateLimiting from './rate-limiting/handler.ts';
 import httpLog from './http-log/handler.ts';
 import prometheus from './prometheus/handler.ts';
+import opentelemetry from './opentelemetry/handler.ts';
 import jwt from './jwt/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
@@ -36,4 +37,5 @@ export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, A
   [jwt.name, jwt],
   [httpLog.name, httpLog],
   [prometheus.name, prometheus],
+  [opentelemetry.name, opentelemetry],
 ]);

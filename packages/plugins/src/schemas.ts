@@ -14,6 +14,7 @@ import { aclConfigSchema, refineAcl } from './acl/schema.ts';
 import { rateLimitingSchema, refineRateLimiting } from './rate-limiting/schema.ts';
 import { httpLogSchema, refineHttpLog } from './http-log/schema.ts';
 import { prometheusSchema } from './prometheus/schema.ts';
+import { opentelemetrySchema, refineOpentelemetry } from './opentelemetry/schema.ts';
 import { jwtSchema, refineJwt } from './jwt/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
@@ -37,6 +38,7 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   jwt: jwtSchema,
   'http-log': httpLogSchema,
   prometheus: prometheusSchema,
+  opentelemetry: opentelemetrySchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
@@ -50,6 +52,7 @@ export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldE
   'rate-limiting': refineRateLimiting,
   jwt: refineJwt,
   'http-log': refineHttpLog,
+  opentelemetry: refineOpentelemetry,
 };
 
 /** Whether Gatehouse knows a plugin of this name. */
