@@ -75,6 +75,10 @@ export function createClusterHub(options: HubOptions) {
   const peers = new Set<Peer>();
   const servedListeners: ((gatewayId: string, hash: string) => void)[] = [];
   const prefixToId = new Map<string, string>();
+  // What every fleet node gets besides snapshots (never a self-managed node: the key is the platform's).
+  const challenges = new Map<string, string>();
+  let platformTls: Buffer | null = null;
+  const fleetPeers = (): Peer[] => [...peers].filter((peer) => peer.node.scope.kind === 'fleet');
 
   const server: Server = createServer({ cert: options.server.cert, key: options.server.key, requestCert: true, rejectUnauthorized: false });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
@@ -252,6 +256,10 @@ export function createClusterHub(options: HubOptions) {
       }
       for (const gatewayId of node.hashes.keys()) if (!(gatewayId in inventory)) node.hashes.delete(gatewayId);
       await send(ws, { type: 'inventory', hashes: inventory });
+      if (scope.kind === 'fleet') {
+        if (platformTls !== null) await send(ws, platformTls);
+        if (challenges.size > 0) await send(ws, { type: 'acme_challenges', challenges: Object.fromEntries(challenges) });
+      }
       if (due.length === 0) node.status = 'normal';
       for (const p of due) await deliver(peer, p);
       for (const [gatewayId, hash] of node.hashes) for (const listener of servedListeners) listener(gatewayId, hash);
@@ -298,6 +306,24 @@ export function createClusterHub(options: HubOptions) {
       published.delete(gatewayId);
       const frame = await encodeMessage({ type: 'remove', gatewayIds: [gatewayId] });
       for (const peer of peers) if (inScope(peer.node.scope, gatewayId, p)) await send(peer.ws, frame);
+    },
+
+    /**
+     * ACME HTTP-01 (the domain service's challenge sink): every fleet node answers the token on its
+     * HTTP port until withdrawn with null; a node that connects later gets the current set.
+     */
+    setAcmeChallenge(token: string, keyAuthorization: string | null): void {
+      if (keyAuthorization === null) challenges.delete(token);
+      else challenges.set(token, keyAuthorization);
+      const message: ControlPlaneMessage = { type: 'acme_challenges', challenges: { [token]: keyAuthorization } };
+      void encodeMessage(message).then((frame) => Promise.all(fleetPeers().map((peer) => send(peer.ws, frame))));
+    },
+
+    /** The platform's certificates for the generated hostnames: sent to every fleet node now and at each connect. */
+    async setPlatformCertificates(certificates: { cert: string; key: string }[]): Promise<void> {
+      platformTls = await encodeMessage({ type: 'platform_tls', certificates });
+      const frame = platformTls;
+      await Promise.all(fleetPeers().map((peer) => send(peer.ws, frame)));
     },
 
     /** Called with (gatewayId, hash) each time a node reports serving a hash. */

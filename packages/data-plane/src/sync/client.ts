@@ -17,7 +17,7 @@ export interface SyncClientOptions {
   cert: string;
   key: string;
   ca?: string;
-  dataPlane: Pick<DataPlane, 'applySnapshot' | 'removeGateway' | 'gatewayHashes'>;
+  dataPlane: Pick<DataPlane, 'applySnapshot' | 'removeGateway' | 'gatewayHashes' | 'setAcmeChallenge' | 'setPlatformCertificates'>;
   cache: SnapshotCache;
   nodeId: string;
   hostname: string;
@@ -29,8 +29,9 @@ export interface SyncClientOptions {
   backoff?: { minMs: number; maxMs: number };
 }
 
-// RFC 6761 §6.3: `*.localhost` names are loopback; resolvers differ on that, so answer it here.
-function clusterLookup(hostname: string, options: { all?: boolean }, callback: (...args: any[]) => void): void {
+// RFC 6761 §6.3: `*.localhost` names are loopback; resolvers differ on that, so answer it here (also
+// used for the telemetry endpoint).
+export function clusterLookup(hostname: string, options: { all?: boolean }, callback: (...args: any[]) => void): void {
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) {
     if (options.all) return callback(null, [{ address: '127.0.0.1', family: 4 }] satisfies LookupAddress[]);
     return callback(null, '127.0.0.1', 4);
@@ -118,6 +119,17 @@ export function createSyncClient(options: SyncClientOptions) {
         return removeAll(message.gatewayIds);
       case 'inventory':
         return removeAll([...options.dataPlane.gatewayHashes().keys()].filter((id) => !(id in message.hashes)));
+      case 'acme_challenges':
+        for (const [token, keyAuthorization] of Object.entries(message.challenges)) options.dataPlane.setAcmeChallenge(token, keyAuthorization);
+        return;
+      case 'platform_tls':
+        try {
+          options.dataPlane.setPlatformCertificates(message.certificates);
+          log.info({ certificates: message.certificates.length }, 'platform certificates applied');
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'platform certificates refused; keeping the previous ones');
+        }
+        return;
       case 'error':
         log.error({ code: message.code, gatewayId: message.gatewayId, hash: message.hash }, `control plane: ${message.message}`);
     }

@@ -66,8 +66,25 @@ export interface InventoryMessage {
   hashes: Record<string, string>;
 }
 
+/**
+ * Control plane -> fleet data planes: ACME HTTP-01 answers to publish on the HTTP port (token -> key
+ * authorization; null withdraws). At connect the complete set, afterwards the changes.
+ */
+export interface AcmeChallengesMessage {
+  type: 'acme_challenges';
+  challenges: Record<string, string | null>;
+}
+/**
+ * Control plane -> fleet data planes: the platform's certificates (PEM pairs) for the generated
+ * hostnames, served by SNI when no gateway has a certificate for the name; replaces the previous set.
+ */
+export interface PlatformTlsMessage {
+  type: 'platform_tls';
+  certificates: { cert: string; key: string }[];
+}
+
 export type DataPlaneMessage = BasicInfo | Applied | ErrorMessage;
-export type ControlPlaneMessage = SnapshotMessage | RemoveMessage | InventoryMessage | ErrorMessage;
+export type ControlPlaneMessage = SnapshotMessage | RemoveMessage | InventoryMessage | ErrorMessage | AcmeChallengesMessage | PlatformTlsMessage;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -108,6 +125,8 @@ export async function decodeMessage(frame: Buffer, isBinary: boolean): Promise<D
     (value.type === 'inventory' && isHashes(value.hashes)) ||
     (value.type === 'error' && typeof value.code === 'string' && typeof value.message === 'string') ||
     (value.type === 'snapshot' && isObject(value.snapshot) && typeof value.snapshot.gatewayId === 'string' && typeof value.snapshot.hash === 'string') ||
+    (value.type === 'acme_challenges' && isObject(value.challenges) && Object.values(value.challenges).every((v) => v === null || typeof v === 'string')) ||
+    (value.type === 'platform_tls' && Array.isArray(value.certificates) && value.certificates.every((c) => isObject(c) && typeof c.cert === 'string' && typeof c.key === 'string')) ||
     (value.type === 'remove' && Array.isArray(value.gatewayIds) && value.gatewayIds.every((id) => typeof id === 'string'));
   if (!ok) throw new ProtocolError(`malformed or unknown message of type '${String(value.type).slice(0, 40)}'`);
   return value as unknown as DataPlaneMessage | ControlPlaneMessage;
