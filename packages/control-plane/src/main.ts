@@ -13,6 +13,11 @@ import { createDpCertificateService } from './clustering/dp-certificates.ts';
 import { createClusterHub, type ClusterHub } from './clustering/hub.ts';
 import type { ClusterAppContext } from './clustering/context.ts';
 import { runSupervisor, type ControlPlaneReady } from './clustering/supervisor.ts';
+import { createProxyTls } from './clustering/proxy-tls.ts';
+import { createTelemetryListener } from './clustering/telemetry-listener.ts';
+import { createPlatformDomains } from './domains/index.ts';
+import { createTelemetryServer } from './analytics/telemetry-server.ts';
+import { SERVERLESS_REGIONS } from './api/schemas/cloud-gateway.ts';
 
 // `npm start` runs the supervisor: it starts the control plane and the data-plane workers as sibling
 // processes (so that a control-plane restart drops no proxied request), and the workers take their
@@ -26,7 +31,8 @@ async function runControlPlane(): Promise<void> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const newToken = await ensureAdminToken(store, config.adminToken);
   const clusterDomain = `cp.${config.baseDomain}`;
-  const credentials = await prepareClusterCredentials(store, { dataDir: config.dataDir, clusterDomain, listen: config.listen });
+  const telemetryDomain = `tp.${config.baseDomain}`;
+  const credentials = await prepareClusterCredentials(store, { dataDir: config.dataDir, clusterDomain, telemetryDomain, listen: config.listen });
 
   const hubRef: { current?: ClusterHub } = {};
   const certificates = createDpCertificateService(store, (id) => void hubRef.current?.recheck(id));
@@ -45,17 +51,45 @@ async function runControlPlane(): Promise<void> {
   });
   hubRef.current = hub;
   const ctx: ClusterAppContext = { ...base, cluster: { hub, certificates } };
-  const provisioner = createProvisioner(ctx, hub);
+  // HTTPS for the generated hostnames: the certificate travels to the fleet with the snapshots.
+  const proxyTls = await createProxyTls(store, {
+    dataDir: config.dataDir,
+    baseDomain: config.baseDomain,
+    regions: [...new Set(Object.values(SERVERLESS_REGIONS).flatMap((k) => k.regions))],
+    certFile: process.env.GATEHOUSE_TLS_CERT || undefined,
+    keyFile: process.env.GATEHOUSE_TLS_KEY || undefined,
+    publish: (certs) => hub.setPlatformCertificates(certs),
+  });
+  const provisioner = createProvisioner(ctx, {
+    ...hub,
+    async publish(snapshot, audience) {
+      if (audience === 'fleet') await proxyTls.track(snapshot.hostnames);
+      return hub.publish(snapshot, audience);
+    },
+  });
+  // Custom domains: the worker validates and orders; HTTP-01 answers go to every fleet node through the hub.
+  ctx.domains = createPlatformDomains(ctx, hub);
   const cluster = await hub.listen(config.clusterPort, config.listen);
   // Konnect's config.control_plane_endpoint shows the port actually bound (GATEHOUSE_CLUSTER_PORT=0 picks one).
   config.clusterPort = cluster.port;
+  proxyTls.hold();
   const gateways = await provisioner.syncAll();
+  await proxyTls.release();
+  ctx.domains.start();
+
+  // Telemetry from data planes, behind the cluster's mTLS rules.
+  const telemetry = createTelemetryServer(ctx);
+  const telemetryListener = createTelemetryListener({ store, logger: logger.child({ part: 'telemetry' }), ca: credentials.ca, server: credentials.server, telemetryDomain, certificates, handler: telemetry.handler });
+  const telemetryBound = await telemetryListener.listen(config.telemetryPort, config.listen);
+  config.telemetryPort = telemetryBound.port;
+  telemetry.analytics.startRetention();
 
   const app = await createApp(ctx);
   const apiAddress = await app.listen({ host: config.listen, port: config.apiPort });
   const apiUrl = apiAddress.replace(/\/$/, '');
   const hostForUrls = config.listen.includes(':') ? `[${config.listen}]` : config.listen;
   const clusterUrl = `https://${hostForUrls}:${cluster.port}`;
+  const telemetryUrl = `https://${hostForUrls}:${telemetryBound.port}`;
 
   const tokenLines: string[] = [];
   if (newToken) {
@@ -72,7 +106,10 @@ async function runControlPlane(): Promise<void> {
     apiPort: Number(new URL(apiUrl).port),
     clusterUrl,
     clusterPort: cluster.port,
+    telemetryUrl,
+    telemetryPort: telemetryBound.port,
     files: credentials.files,
+    tlsCaFile: proxyTls.caFile,
     summary: `Gatehouse ${VERSION} is running (${store.kind === 'sqlite' ? `embedded SQLite in ${config.dataDir}` : 'PostgreSQL'}).`,
     gateways,
     tokenLines,
@@ -80,11 +117,13 @@ async function runControlPlane(): Promise<void> {
   if (process.send) {
     process.send(ready);
     // The supervisor tells us where its data planes listen, for the proxy_urls we show.
-    process.on('message', (message: { type?: string; port?: number }) => {
-      if (message?.type === 'proxy-port' && typeof message.port === 'number') config.proxyPort = message.port;
+    process.on('message', (message: { type?: string; port?: number; tlsPort?: number }) => {
+      if (message?.type !== 'proxy-port') return;
+      if (typeof message.port === 'number') config.proxyPort = message.port;
+      if (typeof message.tlsPort === 'number') config.proxyTlsPort = message.tlsPort;
     });
   } else {
-    const lines = [ready.summary, `  API:    ${apiUrl}`, `  Cluster: ${clusterUrl}  (CA: ${credentials.files.ca})`, `  Fleet certificate: ${credentials.files.fleetCert}`, `  Gateways loaded: ${gateways}`, ...tokenLines];
+    const lines = [ready.summary, `  API:    ${apiUrl}`, `  Cluster: ${clusterUrl}  (CA: ${credentials.files.ca})`, `  Telemetry: ${telemetryUrl}`, `  Fleet certificate: ${credentials.files.fleetCert}`, ...(proxyTls.caFile ? [`  Local CA for the gateways' HTTPS: ${proxyTls.caFile}`] : []), `  Gateways loaded: ${gateways}`, ...tokenLines];
     process.stdout.write(lines.join('\n') + '\n');
   }
 
@@ -94,6 +133,9 @@ async function runControlPlane(): Promise<void> {
     isStopping = true;
     logger.info({ signal }, 'stopping');
     await app.close();
+    await ctx.domains?.stop();
+    await telemetryListener.close();
+    await telemetry.close();
     await provisioner.idle();
     await hub.close();
     await store.close();

@@ -573,7 +573,7 @@ describe('config.proxy_urls of serverless control planes', () => {
     const [us, eu] = put.body.dataplane_groups.map((g: { hostnames: string[] }) => g.hostnames[0]);
     const res = await api.request('GET', `/v2/control-planes/${cp.id}`);
     assertMatchesSpec(SPEC, 'get', ONE, 200, res.body);
-    assert.deepEqual(res.body.config.proxy_urls, [given, { host: us, port: 8000, protocol: 'http' }, { host: eu, port: 8000, protocol: 'http' }]);
+    assert.deepEqual(res.body.config.proxy_urls, [given, { host: us, port: 8000, protocol: 'http' }, { host: us, port: 8443, protocol: 'https' }, { host: eu, port: 8000, protocol: 'http' }, { host: eu, port: 8443, protocol: 'https' }]);
     const listed = await listAll(api);
     assert.deepEqual(listed.data[0].config.proxy_urls, res.body.config.proxy_urls);
   });
@@ -584,7 +584,7 @@ describe('config.proxy_urls of serverless control planes', () => {
     const put = await api.request('PUT', '/v3/cloud-gateways/configurations', { control_plane_id: cp.id, control_plane_geo: 'us', kind: 'serverless.v0', dataplane_groups: [{ region: 'na' }] });
     const host = put.body.dataplane_groups[0].hostnames[0];
     const res = await api.request('PATCH', `/v2/control-planes/${cp.id}`, { proxy_urls: [] });
-    assert.deepEqual(res.body.config.proxy_urls, [{ host, port: 8000, protocol: 'http' }]);
+    assert.deepEqual(res.body.config.proxy_urls, [{ host, port: 8000, protocol: 'http' }, { host, port: 8443, protocol: 'https' }]);
     const stored = await api.ctx.store.controlPlanes.get(cp.id);
     assert.deepEqual(stored?.proxy_urls, []);
   });

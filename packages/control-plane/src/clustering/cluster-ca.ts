@@ -39,11 +39,12 @@ export async function loadClusterCa(store: Store): Promise<CertPair> {
  * and the listen address) and writes the fleet's files under `<dataDir>/cluster/`.
  * @example const creds = await prepareClusterCredentials(store, { dataDir, clusterDomain: 'cp.localhost', listen: '127.0.0.1' });
  */
-export async function prepareClusterCredentials(store: Store, options: { dataDir: string; clusterDomain: string; listen: string }): Promise<ClusterCredentials> {
+export async function prepareClusterCredentials(store: Store, options: { dataDir: string; clusterDomain: string; listen: string; telemetryDomain?: string }): Promise<ClusterCredentials> {
   const ca = await loadClusterCa(store);
   const isIp = /^[\d.]+$|:/.test(options.listen);
   const ips = ['127.0.0.1', '::1', ...(isIp && !['0.0.0.0', '::'].includes(options.listen) ? [options.listen] : [])];
-  const dnsNames = ['localhost', `*.${options.clusterDomain}`, ...(isIp ? [] : [options.listen])];
+  // The telemetry port presents the same certificate (`<dns_prefix>.tp.<base>`, Konnect's telemetry_endpoint).
+  const dnsNames = ['localhost', `*.${options.clusterDomain}`, ...(options.telemetryDomain ? [`*.${options.telemetryDomain}`] : []), ...(isIp ? [] : [options.listen])];
   const server = await issueCertificate(ca, { commonName: `cluster.${options.clusterDomain}`, dnsNames, ips: [...new Set(ips)], isServer: true });
   const fleet = await issueCertificate(ca, { commonName: FLEET_COMMON_NAME });
   const dir = join(options.dataDir, 'cluster');

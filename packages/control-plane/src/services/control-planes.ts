@@ -67,6 +67,8 @@ export async function controlPlaneView(tx: StoreTx, config: Deps['config'], row:
     for (const configuration of await tx.configurations.getByControlPlane(row.id)) {
       for (const group of configuration.dataplane_groups) {
         for (const host of group.hostnames) proxyUrls.push({ host, port: config.proxyPort, protocol: 'http' });
+        // HTTPS on the TLS port (issue 7), once the data planes' TLS port is known.
+        if (config.proxyTlsPort > 0) for (const host of group.hostnames) proxyUrls.push({ host, port: config.proxyTlsPort, protocol: 'https' });
       }
     }
   }
