@@ -9,6 +9,9 @@ const MAIN = fileURLToPath(new URL('../../control-plane/src/main.ts', import.met
 export interface RunningPlatform {
   apiUrl: string;
   proxyPort: number;
+  /** The HTTPS port of the gateways, and the local CA that signed their certificate (embedded default). */
+  proxyTlsPort: number;
+  caFile: string | undefined;
   /** The admin token printed on first start, or the one passed in GATEHOUSE_ADMIN_TOKEN. */
   token: string;
   dataDir: string;
@@ -41,6 +44,8 @@ export async function startPlatform(options: { env?: Record<string, string>; dat
     GATEHOUSE_CLUSTER_PORT: '0',
     GATEHOUSE_TELEMETRY_PORT: '0',
     GATEHOUSE_LOG_LEVEL: 'warn',
+    // One data-plane worker unless a test asks for more: the machine is shared.
+    GATEHOUSE_WORKERS: '1',
     ...options.env,
   };
   if (options.token) env.GATEHOUSE_ADMIN_TOKEN = options.token;
@@ -67,11 +72,13 @@ export async function startPlatform(options: { env?: Record<string, string>; dat
 
   const apiUrl = /API:\s+(http\S+)/.exec(output)![1];
   const proxyPort = Number(/Proxy:\s+http:\/\/[^\s]+:(\d+)/.exec(output)![1]);
+  const proxyTlsPort = Number(/HTTPS:\s+https:\/\/[^\s]+:(\d+)/.exec(output)?.[1] ?? 0);
+  const caFile = /Local CA:\s+(\S+)/.exec(output)?.[1];
   const token = options.token ?? /Admin token \(shown once; store it now\): (kpat_\S+)/.exec(output)?.[1] ?? '';
-  return platformHandle(child, exited, { apiUrl, proxyPort, token, dataDir, output: () => output, options });
+  return platformHandle(child, exited, { apiUrl, proxyPort, proxyTlsPort, caFile, token, dataDir, output: () => output, options });
 }
 
-function platformHandle(child: ChildProcess, exited: Promise<number | null>, state: { apiUrl: string; proxyPort: number; token: string; dataDir: string; output: () => string; options: { env?: Record<string, string> } }): RunningPlatform {
+function platformHandle(child: ChildProcess, exited: Promise<number | null>, state: { apiUrl: string; proxyPort: number; proxyTlsPort: number; caFile: string | undefined; token: string; dataDir: string; output: () => string; options: { env?: Record<string, string> } }): RunningPlatform {
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     return exited;
@@ -79,6 +86,8 @@ function platformHandle(child: ChildProcess, exited: Promise<number | null>, sta
   return {
     apiUrl: state.apiUrl,
     proxyPort: state.proxyPort,
+    proxyTlsPort: state.proxyTlsPort,
+    caFile: state.caFile,
     token: state.token,
     dataDir: state.dataDir,
     pid: child.pid!,

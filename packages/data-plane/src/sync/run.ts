@@ -38,7 +38,7 @@ export interface RunningDataPlane {
   close(): Promise<void>;
 }
 
-async function persistentNodeId(dir: string): Promise<string> {
+export async function persistentNodeId(dir: string): Promise<string> {
   const file = join(dir, 'node-id');
   try {
     const id = (await readFile(file, 'utf8')).trim();
