@@ -9,6 +9,7 @@ import { registerCustomDomainRoutes } from './custom-domains.ts';
 import { registerDpClientCertificateRoutes } from './dp-client-certificates.ts';
 import { registerNodeRoutes } from './nodes.ts';
 import { registerDeckCompatRoutes } from './deck-compat.ts';
+import { registerMigrateRoutes } from './migrate.ts';
 
 /** Every API group; each module declares its routes and calls its service. */
 export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -21,5 +22,6 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): 
   registerDpClientCertificateRoutes(app, ctx);
   registerNodeRoutes(app, ctx);
   registerDeckCompatRoutes(app, ctx);
+  registerMigrateRoutes(app, ctx);
   registerUiRoutes(app);
 }
