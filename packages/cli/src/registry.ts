@@ -35,4 +35,5 @@ export const COMMANDS: Record<string, Loader> = {
   apply: () => import('./commands/apply.ts'),
   diff: () => import('./commands/diff.ts'),
   dump: () => import('./commands/dump.ts'),
+  migrate: () => import('./commands/migrate.ts'),
 };
