@@ -13,8 +13,6 @@ export const DP_ERRORS = {
   DECLARATIVE_INVALID: 'ERR_DP_DECLARATIVE_INVALID',
   /** The upstream address is refused by the platform's upstream policy (upstream/guard.ts): 502. */
   UPSTREAM_REFUSED: 'ERR_DP_UPSTREAM_REFUSED',
-  /** The upstream address is refused by the platform's upstream policy (upstream/guard.ts): 502. */
-  UPSTREAM_REFUSED: 'ERR_DP_UPSTREAM_REFUSED',
   /** Internal: a streamed request body went over maxBodyBytes. */
   BODY_TOO_LARGE: 'ERR_DP_BODY_TOO_LARGE',
 } as const;
