@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { createPoolRegistry } from '../upstream/pools.ts';
 import type { UpstreamHealth } from '../upstream/balancer.ts';
 import { checkSnapshot, compileGateway, retireGateway, type CompiledGateway } from './gateway.ts';
-import { Exchange, onExchangeClose, type Plane } from './exchange.ts';
+import { Exchange, onExchangeClose, onUpgradeAnswered, type Plane } from './exchange.ts';
 import { handleRequest } from './flow.ts';
 import { answerClientError } from './client-errors.ts';
 import { createTrustedIps } from './trusted-ips.ts';
@@ -158,6 +159,17 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     server.emit('request', req, res);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(plane, error, socket));
+  // Upgrade requests (WebSocket) take the same flow; the socket is theirs once the upstream switches.
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const res = new Exchange(req);
+    res.upgradeHead = head;
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.on('finish', onUpgradeAnswered);
+    onRequest(req, res);
+  };
+  server.on('upgrade', onUpgrade);
+  tlsServer?.on('upgrade', onUpgrade);
 
   let listening: Promise<{ port: number; tlsPort?: number }> | null = null;
   const status = options.statusPort === undefined ? null : createStatusServer(version, () => [...byId.values()].map((gw) => ({ gatewayId: gw.gatewayId, upstreams: gw.balancers.map((b) => b.healthReport()) })));

@@ -1,4 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Headers, PluginContext, PluginResponse } from '@gatehouse/plugins';
@@ -72,6 +73,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   isPeerHost: boolean;
   /** The peer is in `trusted_ips`: its X-Forwarded-* and X-Real-IP are believed. */
   isTrustedClient: boolean;
+  /** An Upgrade request (WebSocket): the bytes the client sent after its head; null for other requests. */
+  upgradeHead: Buffer | null;
 
   constructor(req: IncomingMessage) {
     super(req);
@@ -95,6 +98,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.hashPoint = -1;
     this.isPeerHost = false;
     this.isTrustedClient = false;
+    this.upgradeHead = null;
   }
 
   get chain(): Chain {
@@ -206,6 +210,47 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     this.writeHead(ctx.status, ctx.responseHeaders as Record<string, string | string[]>);
   }
 
+  /**
+   * The upstream switched protocols (101): its head goes to the client as is (hop-by-hop headers
+   * but Upgrade and Connection removed, Kong's headers added), then bytes flow both ways untouched
+   * until either side closes. A refusal (any other status) came through onResponseStart instead.
+   */
+  onRequestUpgrade(_controller: Dispatcher.DispatchController, status: number, upstreamHeaders: Record<string, string | string[] | undefined>, upstream: Duplex): void {
+    this.isUpstreamDone = true;
+    const client = this.socket;
+    if (client === null || client.destroyed) {
+      upstream.destroy();
+      return;
+    }
+    const plane = this.plane!;
+    if (this.peer !== null) {
+      peerResponded(this, status);
+      releasePeer(this);
+    }
+    const headers = upstreamHeaders as Headers;
+    const protocol = headers['upgrade'];
+    stripResponseHopByHop(headers);
+    headers['upgrade'] = protocol;
+    headers['connection'] = 'Upgrade';
+    headers['via'] = appendHeader(headers['via'], plane.viaToken);
+    if (headers['server'] === undefined) headers['server'] = plane.serverToken;
+    this.upstreamLatencyMs = performance.now() - this.upstreamStartedAt;
+    headers['x-kong-upstream-latency'] = String(Math.round(this.upstreamLatencyMs));
+    headers['x-kong-proxy-latency'] = String(Math.round(this.upstreamStartedAt - this.startedAt));
+    headers['x-kong-request-id'] = this.requestId;
+    this.pctx!.status = status;
+    let head = `HTTP/1.1 ${status} Switching Protocols\r\n`;
+    for (const name of Object.keys(headers)) {
+      const value = headers[name];
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) head += `${name}: ${v}\r\n`;
+      else head += `${name}: ${value}\r\n`;
+    }
+    client.write(`${head}\r\n`);
+    if (this.upgradeHead !== null && this.upgradeHead.length > 0) upstream.write(this.upgradeHead);
+    tunnel(client, upstream);
+  }
+
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.pctx!.responseSize += chunk.length;
     if (this.bufferedChunks !== null) {
@@ -275,6 +320,23 @@ export function onClientBodyTimeout(this: Exchange): void {
     this.isUpstreamDone = true;
     this.controller.abort(new Error('client body timeout'));
   }
+}
+
+/** Pipes an upgraded connection both ways; an error or close on either side ends both. */
+function tunnel(client: Duplex, upstream: Duplex): void {
+  const end = (): void => {
+    client.destroy();
+    upstream.destroy();
+  };
+  client.on('error', end).on('close', end);
+  upstream.on('error', end).on('close', end);
+  upstream.pipe(client);
+  client.pipe(upstream);
+}
+
+/** Ends the connection of an Upgrade request that was answered without switching (a 401, a 502...). */
+export function onUpgradeAnswered(this: Exchange): void {
+  this.socket?.end();
 }
 
 function resumeUpstream(this: Exchange): void {

@@ -208,6 +208,9 @@ function forward(req: IncomingMessage, res: Exchange): void {
       body: body as Buffer | IncomingMessage | null,
       headersTimeout: service.read_timeout,
       bodyTimeout: service.read_timeout,
+      // WebSocket (and other) upgrades are proxied on any http route, as Kong 3.x does; undici sends
+      // `Connection: upgrade` and this Upgrade, and hands the switched socket to onRequestUpgrade.
+      upgrade: res.upgradeHead === null ? null : String(req.headers.upgrade ?? 'websocket'),
     },
     isPeerHost,
   );
