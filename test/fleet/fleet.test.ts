@@ -66,7 +66,7 @@ describe('serverless fleet under npm start (issue 7)', () => {
   before(async () => {
     upstream = createServer((req, res) => res.end(`saw ${req.url}`));
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    platform = await startPlatform({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_CLUSTER_HEARTBEAT_MS: '1000', GATEHOUSE_TELEMETRY_FLUSH_MS: '200' } });
+    platform = await startPlatform({ env: { GATEHOUSE_WORKERS: '2', GATEHOUSE_CLUSTER_HEARTBEAT_MS: '1000', GATEHOUSE_TELEMETRY_FLUSH_MS: '200', GATEHOUSE_RATE_LIMIT_RPS: '100000' } });
     assert.ok(platform.caFile, `the banner names the local CA:\n${platform.output()}`);
     assert.ok(platform.proxyTlsPort > 0, 'the banner shows the HTTPS port');
     ca = readFileSync(platform.caFile, 'utf8');

@@ -17,7 +17,8 @@ describe('npm start: supervisor, fleet worker, control-plane restart (issue 6)',
   before(async () => {
     upstream = createServer((req, res) => res.end(`saw ${req.url}`));
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    platform = await startPlatform({ env: { GATEHOUSE_CLUSTER_HEARTBEAT_MS: '1000' } });
+    // The request loop below is far above the platform's 100 req/s per gateway (issue 7), which is not under test here.
+    platform = await startPlatform({ env: { GATEHOUSE_CLUSTER_HEARTBEAT_MS: '1000', GATEHOUSE_RATE_LIMIT_RPS: '0' } });
   });
   after(async () => {
     await platform?.destroy();

@@ -6,6 +6,7 @@ import type { Snapshot } from '@gatehouse/schema';
 import { PLUGIN_HANDLERS } from '@gatehouse/plugins';
 import { checkSnapshot } from '../server/gateway.ts';
 import { createSniTable } from '../tls/sni-certificates.ts';
+import { createLimitsPrimary } from '../limits/ipc-store.ts';
 import { createSnapshotCache } from './cache.ts';
 import { createSyncClient } from './client.ts';
 import { persistentNodeId, type RunDataPlaneOptions } from './run.ts';
@@ -53,6 +54,8 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
   let isStopping = false;
   let rolling: Promise<void> | null = null;
 
+  // The workers' shared counters of the per-gateway rate limit (limits/ipc-store.ts).
+  const limits = createLimitsPrimary();
   const broadcast = (message: ToWorker): void => {
     for (const worker of live) if (worker.isConnected()) worker.send(message);
   };
@@ -101,6 +104,8 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
   /** Forks a worker and resolves with its ports once it serves the current state. */
   function fork(): Promise<{ worker: Worker; port: number; tlsPort?: number }> {
     const worker = cluster.fork({ GATEHOUSE_DP_WORKER_OPTIONS: JSON.stringify(workerOptions) });
+    const detach = limits.attach(worker);
+    worker.once('exit', detach);
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
         if (message?.type === 'gatehouse:hello') {
@@ -171,6 +176,7 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
       isStopping = true;
       await client.stop();
       await Promise.all([...live].map(retire));
+      await limits.close();
     },
   };
 }

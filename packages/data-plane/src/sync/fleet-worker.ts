@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import { createDataPlane, type DataPlane } from '../server/data-plane.ts';
 import { createHttpReporter } from '../telemetry/reporter.ts';
+import { rateLimitFromEnv } from '../limits/config.ts';
 import { clusterLookup } from './client.ts';
 
 // One data-plane worker of a node (node:cluster): it proxies on the listeners the workers share and
@@ -76,7 +77,9 @@ export async function runFleetWorker(options: WorkerOptions): Promise<void> {
     const flushMs = Number(process.env.GATEHOUSE_TELEMETRY_FLUSH_MS) || undefined;
     telemetry = { reporter: createHttpReporter({ url: options.telemetryUrl, dispatcher }), nodeId: options.nodeId, flushIntervalMs: flushMs };
   }
-  const dp = createDataPlane({ host: options.host, port: options.port, tlsPort: options.tlsPort, maxBodyBytes: options.maxBodyBytes, version: options.version, logger, telemetry });
+  // The platform rate limit per gateway counts through the primary (every worker of this node) or in Redis.
+  const rateLimit = rateLimitFromEnv(process.env, { isIpcWorker: true });
+  const dp = createDataPlane({ host: options.host, port: options.port, tlsPort: options.tlsPort, maxBodyBytes: options.maxBodyBytes, version: options.version, logger, telemetry, rateLimit });
   const send = (message: FromWorker): void => void process.send?.(message);
   let isDraining = false;
 
