@@ -16,6 +16,8 @@ import httpLog from './http-log/handler.ts';
 import prometheus from './prometheus/handler.ts';
 import opentelemetry from './opentelemetry/handler.ts';
 import jwt from './jwt/handler.ts';
+import hmacAuth from './hmac-auth/handler.ts';
+import responseRatelimiting from './response-ratelimiting/handler.ts';
 
 // Registry of plugin handlers: what the data plane runs. Kong priorities decide the order, not this list.
 
@@ -38,4 +40,6 @@ export const PLUGIN_HANDLERS: ReadonlyMap<string, AnyPlugin> = new Map<string, A
   [httpLog.name, httpLog],
   [prometheus.name, prometheus],
   [opentelemetry.name, opentelemetry],
+  [hmacAuth.name, hmacAuth],
+  [responseRatelimiting.name, responseRatelimiting],
 ]);

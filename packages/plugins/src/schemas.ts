@@ -16,6 +16,8 @@ import { httpLogSchema, refineHttpLog } from './http-log/schema.ts';
 import { prometheusSchema } from './prometheus/schema.ts';
 import { opentelemetrySchema, refineOpentelemetry } from './opentelemetry/schema.ts';
 import { jwtSchema, refineJwt } from './jwt/schema.ts';
+import { hmacAuthSchema } from './hmac-auth/schema.ts';
+import { refineResponseRatelimiting, responseRatelimitingSchema } from './response-ratelimiting/schema.ts';
 
 // Registry of plugin config schemas: what the control plane knows about plugins. Imports schema.ts
 // files only, never handlers.
@@ -39,6 +41,8 @@ export const PLUGIN_SCHEMAS: Readonly<Record<string, TSchema>> = {
   'http-log': httpLogSchema,
   prometheus: prometheusSchema,
   opentelemetry: opentelemetrySchema,
+  'hmac-auth': hmacAuthSchema,
+  'response-ratelimiting': responseRatelimitingSchema,
 };
 
 /** Checks JSON Schema cannot express (template syntax, cross-field rules), by plugin name. */
@@ -53,6 +57,7 @@ export const PLUGIN_REFINEMENTS: Readonly<Record<string, (config: any) => FieldE
   jwt: refineJwt,
   'http-log': refineHttpLog,
   opentelemetry: refineOpentelemetry,
+  'response-ratelimiting': refineResponseRatelimiting,
 };
 
 /** Whether Gatehouse knows a plugin of this name. */
