@@ -83,11 +83,11 @@ export const CREDENTIAL_PATHS = {
 export type CredentialType = keyof typeof CREDENTIAL_PATHS;
 
 /** The core-entity collections this client covers (Kong DAO names). */
-export type CoreEntityType = 'services' | 'routes' | 'plugins' | 'consumers' | CredentialType;
+export type CoreEntityType = 'services' | 'routes' | 'plugins' | 'consumers' | 'consumer_groups' | 'upstreams' | 'targets' | 'certificates' | 'snis' | 'ca_certificates' | CredentialType;
 type Entity = Record<string, any> & { id: string };
-export interface CoreEntities { services: Service; routes: Route; plugins: Plugin; consumers: Entity; keyauth_credentials: Entity; basicauth_credentials: Entity; jwt_secrets: Entity; hmacauth_credentials: Entity; acls: Entity }
-/** A scope for nested collections: `/services/{id}/routes`, `/routes/{id}/plugins`, `/consumers/{id}/key-auth`. */
-export interface ParentRef { type: 'services' | 'routes' | 'consumers'; idOrName: string }
+export type CoreEntities = { services: Service; routes: Route; plugins: Plugin } & Record<Exclude<CoreEntityType, 'services' | 'routes' | 'plugins'>, Entity>;
+/** A scope for nested collections: `/services/{id}/routes`, `/consumers/{id}/key-auth`, `/upstreams/{id}/targets`. */
+export interface ParentRef { type: 'services' | 'routes' | 'consumers' | 'consumer_groups' | 'upstreams' | 'certificates'; idOrName: string }
 
 export interface ClientOptions {
   /** API base URL, e.g. `http://127.0.0.1:8001`. */
@@ -244,6 +244,10 @@ export function createClient(options: ClientOptions) {
       upsert: <T extends CoreEntityType>(type: T, id: string, body: Record<string, unknown>, parent?: ParentRef) => request<CoreEntities[T]>('PUT', item(type, id, parent), body),
       patch: <T extends CoreEntityType>(type: T, idOrName: string, body: Record<string, unknown>, parent?: ParentRef) => request<CoreEntities[T]>('PATCH', item(type, idOrName, parent), body),
       delete: (type: CoreEntityType, idOrName: string, parent?: ParentRef) => request<void>('DELETE', item(type, idOrName, parent)),
+      /** The consumers in a consumer group (answered whole, as Kong does). */
+      members: async (groupIdOrName: string) => (await request<{ data: CoreEntities['consumers'][] }>('GET', `${root}/consumer_groups/${encodeURIComponent(groupIdOrName)}/consumers`)).data,
+      addMember: (groupIdOrName: string, consumerIdOrName: string) => request<void>('POST', `${root}/consumer_groups/${encodeURIComponent(groupIdOrName)}/consumers`, { consumer: consumerIdOrName }),
+      removeMember: (groupIdOrName: string, consumerIdOrName: string) => request<void>('DELETE', `${root}/consumer_groups/${encodeURIComponent(groupIdOrName)}/consumers/${encodeURIComponent(consumerIdOrName)}`),
     };
   }
 

@@ -71,7 +71,7 @@ plugins: [{ name: key-auth, route: r2 }, { name: acl }]
   const bad: [string, string, RegExp][] = [
     ['no version', 'services: []', /_format_version is required/],
     ['unknown top-level key', '_format_version: "3.0"\nservice: []', /kong\.yaml:2: unknown field 'service'/],
-    ['upstreams for now', '_format_version: "3.0"\nupstreams: [{ name: u }]', /kong\.yaml:2: upstreams are not supported/],
+    ['vaults for now', '_format_version: "3.0"\nvaults: [{ name: v }]', /kong\.yaml:2: vaults are not supported/],
     ['a consumer without username or custom_id', '_format_version: "3.0"\nconsumers: [{ tags: [a] }]', /kong\.yaml:2: consumer '#0': a consumer needs a username or a custom_id/],
     ['unknown field', '_format_version: "3.0"\nservices:\n- name: s\n  host: a\n  hots: b', /kong\.yaml:5: service 's': unknown field 'hots'/],
     ['bad enum', '_format_version: "3.0"\nservices:\n- name: s\n  host: a\n  protocol: ftp', /kong\.yaml:5: service 's': protocol must be one of/],
@@ -90,6 +90,13 @@ const SVC = '11111111-1111-4111-8111-111111111111';
 const ROUTE = '22222222-2222-4222-8222-222222222222';
 const PLUGIN = '33333333-3333-4333-8333-333333333333';
 const live = (): LiveState => ({
+  certificates: [],
+  snis: [],
+  ca_certificates: [],
+  upstreams: [],
+  targets: [],
+  consumer_groups: [],
+  consumer_group_members: [],
   consumers: [],
   keyauth_credentials: [],
   basicauth_credentials: [],

@@ -1,4 +1,4 @@
-import { CREDENTIAL_TYPES, ENTITY_ORDER, REF_TYPES, TYPES, foreignKeysOf, type EntityType, type RefField } from './types.ts';
+import { ENTITY_ORDER, FILE_TYPES, PARENT_PATH, REF_TYPES, TYPES, foreignKeysOf, type EntityType, type RefField } from './types.ts';
 import { liveKey, normalize, refId } from './plan.ts';
 import type { LiveEntity, LiveState } from './live.ts';
 
@@ -7,7 +7,6 @@ import type { LiveEntity, LiveState } from './live.ts';
 // with references by name. Fields equal to Kong's defaults are left out (apply fills them back in),
 // so `apply` of a dump plans nothing. Basic-auth passwords are stored hashed and left out.
 
-const NESTS: Partial<Record<RefField, EntityType>> = { service: 'services', route: 'routes', consumer: 'consumers' };
 
 function compact(type: EntityType, e: LiveEntity, selectTags: string[]): Record<string, unknown> {
   const defaults = normalize(type, type === 'plugins' ? { name: e.name } : {});
@@ -42,26 +41,34 @@ export function toDeclarative(live: LiveState, options: { selectTags: string[]; 
     return e ? liveKey(REF_TYPES[field], e) : id;
   };
 
-  for (const type of ENTITY_ORDER) {
+  for (const type of FILE_TYPES) {
     for (const e of live[type]) {
       const out = compact(type, e, selectTags);
       compacted.set(e, out);
       const set = TYPES[type].refs.filter((f) => refId(e[f]) !== null);
       // Nest under the one entity this one refers to, when that entity is in the dump too.
-      const parentEntity = set.length === 1 ? byId.get(`${NESTS[set[0]]}:${refId(e[set[0]])}`) : undefined;
+      const parentType = set.length === 1 ? REF_TYPES[set[0]] : undefined;
+      const parentEntity = parentType && TYPES[parentType].nested.includes(type) ? byId.get(`${parentType}:${refId(e[set[0]])}`) : undefined;
       const parentOut = parentEntity ? compacted.get(parentEntity) : undefined;
       if (parentOut) {
         ((parentOut[type] ??= []) as Record<string, unknown>[]).push(out);
         continue;
       }
       for (const f of set) out[f] = nameOf(f, refId(e[f])!);
-      if ((CREDENTIAL_TYPES as readonly string[]).includes(type) && set.length === 0) continue;
+      if (PARENT_PATH[type] && set.length === 0) continue;
       top[type].push(out);
     }
+  }
+  // Memberships as decK writes them: `groups: [{name}]` on the consumer.
+  for (const m of live.consumer_group_members) {
+    const consumer = byId.get(`consumers:${refId(m.consumer)}`);
+    const group = byId.get(`consumer_groups:${refId(m.consumer_group)}`);
+    const out = consumer && compacted.get(consumer);
+    if (out && group) ((out.groups ??= []) as Record<string, unknown>[]).push({ name: group.name });
   }
   const doc: Record<string, unknown> = { _format_version: '3.0' };
   if (options.controlPlaneName) doc._konnect = { control_plane_name: options.controlPlaneName };
   if (selectTags.length > 0) doc._info = { select_tags: selectTags };
-  for (const type of ENTITY_ORDER) if (top[type].length > 0) doc[type] = top[type];
+  for (const type of FILE_TYPES) if (top[type].length > 0) doc[type] = top[type];
   return doc;
 }

@@ -1,7 +1,7 @@
 import type { EntitiesClient, ParentRef } from '@gatehouse/api-client';
 import type { DesiredEntity } from './model.ts';
 import type { Change } from './plan.ts';
-import { TYPES, isCredential } from './types.ts';
+import { PARENT_PATH, TYPES, isCredential } from './types.ts';
 
 // Carrying out a plan: creates and updates in dependency order (services, routes, consumers,
 // plugins, credentials), then deletes in reverse (computePlan already orders them so). Updates are
@@ -19,13 +19,27 @@ function bodyOf(entity: DesiredEntity, ids: Map<DesiredEntity, string>): Record<
   return body;
 }
 
+// A membership has no fields: it is added or removed, never updated.
+async function changeMembership(entities: EntitiesClient, change: Change, ids: Map<DesiredEntity, string>): Promise<void> {
+  if (change.action === 'delete') return entities.removeMember(change.live!.consumer_group.id, change.live!.consumer.id);
+  const { consumer, consumer_group: group } = change.desired!.refs;
+  await entities.addMember(ids.get(group!)!, ids.get(consumer!)!);
+}
+
 export async function executePlan(entities: EntitiesClient, changes: Change[], ids: Map<DesiredEntity, string>, onDone: (change: Change) => void = () => {}): Promise<ApplyResult> {
   const done: Change[] = [];
   for (const change of changes) {
     try {
-      // Credentials are written under their consumer's path.
-      const consumerId = isCredential(change.type) ? (change.desired ? ids.get(change.desired.refs.consumer!) : change.live?.consumer?.id) : undefined;
-      const parent: ParentRef | undefined = consumerId ? { type: 'consumers', idOrName: consumerId } : undefined;
+      if (change.type === 'consumer_group_members') {
+        await changeMembership(entities, change, ids);
+        done.push(change);
+        onDone(change);
+        continue;
+      }
+      // Credentials are written under their consumer's path, targets under their upstream's.
+      const under = PARENT_PATH[change.type];
+      const parentId = under ? (change.desired ? ids.get(change.desired.refs[under.field]!) : change.live?.[under.field]?.id) : undefined;
+      const parent: ParentRef | undefined = under && parentId ? { type: under.type, idOrName: parentId } : undefined;
       if (change.action === 'delete') await entities.delete(change.type, change.id!, parent);
       else {
         const entity = change.desired!;

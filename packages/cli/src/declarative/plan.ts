@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { ENTITY_ORDER, REF_TYPES, TYPES, foreignKeysOf, isCredential, type EntityType, type RefField } from './types.ts';
+import { ENTITY_ORDER, REF_TYPES, TYPES, foreignKeysOf, isScoped, normalizePem, type EntityType, type RefField } from './types.ts';
 import { labelOf, type DesiredEntity, type DesiredState } from './model.ts';
 import type { LiveEntity, LiveState } from './live.ts';
 import { fileError } from './source.ts';
@@ -29,7 +29,8 @@ export function normalize(type: EntityType, fields: Record<string, unknown>): Re
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
     if (SERVER_FIELDS.has(key) || foreignKeysOf(type).includes(key) || neverCompared.includes(key)) continue;
-    let value = filled[key] ?? null;
+    let value: unknown = filled[key] ?? null;
+    if ((type === 'certificates' || type === 'ca_certificates') && ['cert', 'key', 'cert_alt', 'key_alt'].includes(key)) value = normalizePem(value);
     // Kong answers [] or null for "no tags"; both mean the same.
     if (key === 'tags' && Array.isArray(value)) value = value.length === 0 ? null : [...value].sort();
     out[key] = value;
@@ -77,11 +78,12 @@ export function computePlan(desired: DesiredState, live: LiveState): { changes: 
       let found: LiveEntity | undefined;
       if (entity.id) found = pool.find((l) => l.id === entity.id);
       else if (type === 'plugins') found = pool.find((l) => l.name === entity.fields.name && sameScope(entity, l));
-      else if (isCredential(type)) {
-        // A credential without its key (Kong generates one) matches the consumer's first unmatched one.
+      else if (isScoped(type)) {
+        // A credential without its key (Kong generates one) matches the consumer's first unmatched one;
+        // memberships have no key and match by their consumer and group alone.
         const k = info.keys[0];
-        found = pool.find((l) => sameScope(entity, l) && (entity.fields[k] === undefined || l[k] === entity.fields[k]));
-      } else if (entity.key !== undefined) found = pool.find((l) => info.keys.some((k) => l[k] === entity.key));
+        found = pool.find((l) => sameScope(entity, l) && (k === undefined || entity.fields[k] === undefined || l[k] === entity.fields[k]));
+      } else if (entity.key !== undefined) found = pool.find((l) => info.keys.some((k) => normalizePem(l[k]) === entity.key));
       if (!found) {
         if (type === 'basicauth_credentials' && entity.fields.password === undefined) {
           throw fileError(desired.file, entity.line, `${entity.label}: password is required to create it (a dump leaves passwords out, as they are stored hashed)`);
@@ -93,7 +95,7 @@ export function computePlan(desired: DesiredState, live: LiveState): { changes: 
       ids.set(entity, found.id);
       const diff = fieldChanges(type, entity.fields, found);
       // Plugins and credentials match by scope, so only id-matched ones can have moved.
-      if (type === 'routes' || entity.id) {
+      if (type === 'routes' || type === 'snis' || entity.id) {
         for (const f of info.refs) {
           if (refId(found[f]) !== target(entity.refs[f])) diff.push({ field: f, from: refId(found[f]), to: entity.refs[f] ? (entity.refs[f]!.key ?? target(entity.refs[f])) : null });
         }
