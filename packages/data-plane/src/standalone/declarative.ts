@@ -26,6 +26,8 @@ export function uuidV5(name: string, namespace = KONG_NAMESPACE): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const SERVED = new Set(['services', 'routes', 'consumers', 'plugins', 'keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'hmacauth_credentials', 'acls', 'selectTags']);
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const canonical = (value: unknown): string => {
@@ -58,6 +60,12 @@ function build(source: Source, gatewayId: string): Snapshot {
   // Upstreams and targets are read here; the CLI's reader takes the rest.
   const { upstreams: rawUpstreams, targets: rawTargets, ...rest } = top;
   const desired = readDesired({ ...source, data: isObject(source.data) ? rest : source.data });
+  // Collections the CLI's reader may accept but this builder does not serve yet: refused, never dropped.
+  for (const [type, entities] of Object.entries(desired)) {
+    if (!Array.isArray(entities) || entities.length === 0 || SERVED.has(type)) continue;
+    const first = entities[0] as DesiredEntity;
+    failAt(first.line, `${first.label}: ${type} are not supported in DB-less mode yet`);
+  }
   const isTransform = top._transform !== false;
   const now = Math.floor(Date.now() / 1000);
 
