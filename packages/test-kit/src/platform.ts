@@ -49,14 +49,21 @@ export async function startPlatform(options: { env?: Record<string, string>; dat
     ...options.env,
   };
   if (options.token) env.GATEHOUSE_ADMIN_TOKEN = options.token;
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that a platform that fails to start (or to stop) can be killed whole:
+  // the supervisor's control-plane and data-plane children would otherwise outlive the test and keep
+  // the test runner waiting.
+  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
+  const startTimeoutMs = 60_000;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform did not start within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      killGroup(child);
+      reject(new Error(`platform did not start within ${startTimeoutMs / 1000} s:\n${output}`));
+    }, startTimeoutMs);
     const check = () => {
       if (/Proxy:\s+http/.test(output) && /Admin token/.test(output)) {
         clearTimeout(timer);
@@ -66,6 +73,7 @@ export async function startPlatform(options: { env?: Record<string, string>; dat
     child.stdout!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
+      killGroup(child);
       reject(new Error(`platform exited with ${code} before starting:\n${output}`));
     });
   });
@@ -78,10 +86,22 @@ export async function startPlatform(options: { env?: Record<string, string>; dat
   return platformHandle(child, exited, { apiUrl, proxyPort, proxyTlsPort, caFile, token, dataDir, output: () => output, options });
 }
 
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
+
 function platformHandle(child: ChildProcess, exited: Promise<number | null>, state: { apiUrl: string; proxyPort: number; proxyTlsPort: number; caFile: string | undefined; token: string; dataDir: string; output: () => string; options: { env?: Record<string, string> } }): RunningPlatform {
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    return exited;
+    // A supervisor that does not stop in time is killed with its children.
+    const timer = setTimeout(() => killGroup(child), 15_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
   };
   return {
     apiUrl: state.apiUrl,
