@@ -29,7 +29,9 @@ interface CaaRecord {
   [tag: string]: unknown;
 }
 
-const KNOWN_TAGS = new Set(['critical', 'issue', 'issuewild', 'iodef', 'contactemail', 'contactphone', 'issuemail', 'issuevmc']);
+// Node 24 adds `type: 'CAA'` to each record beside `critical` and the tag.
+const NOT_TAGS = new Set(['critical', 'type']);
+const KNOWN_TAGS = new Set(['issue', 'issuewild', 'iodef', 'contactemail', 'contactphone', 'issuemail', 'issuevmc']);
 
 function dnsFailure(err: unknown, what: string, name: string): DomainProblem {
   const code = (err as { code?: string }).code ?? 'EUNKNOWN';
@@ -41,7 +43,7 @@ function dnsFailure(err: unknown, what: string, name: string): DomainProblem {
 }
 
 const render = (r: CaaRecord): string => {
-  const tag = Object.keys(r).find((k) => k !== 'critical') ?? 'issue';
+  const tag = Object.keys(r).find((k) => !NOT_TAGS.has(k)) ?? 'issue';
   return `${r.critical} ${tag} "${String(r[tag])}"`;
 };
 
@@ -126,7 +128,7 @@ export function createDnsChecker(options: DnsCheckOptions = {}) {
             DOMAIN_PROBLEMS.CAA_FORBIDS,
             `CAA record for ${domain} prevents issuance: ${why} (relevant CAA set at ${owner}: ${set}). Add '${owner}. CAA 0 issue "${policy.identities[0]}"' or remove the restriction.`,
           );
-        const unknownCritical = records.find((r) => (r.critical & 128) !== 0 && Object.keys(r).some((k) => !KNOWN_TAGS.has(k)));
+        const unknownCritical = records.find((r) => (r.critical & 128) !== 0 && Object.keys(r).some((k) => !NOT_TAGS.has(k) && !KNOWN_TAGS.has(k)));
         if (unknownCritical) throw forbid(`it has a critical record with an unknown tag`);
         const issues = records.filter((r) => typeof r.issue === 'string').map((r) => r.issue as string);
         if (issues.length === 0) return;
