@@ -3,7 +3,8 @@ import { optional } from './api.tsx';
 // Client of `GET /v2/control-planes/{id}/analytics` (docs/analytics.md). A server without it answers
 // 404, and the UI shows an empty state instead of charts.
 
-export interface Percentiles { p50: number; p95: number; p99: number }
+/** Milliseconds; null for a point without requests. */
+export interface Percentiles { p50: number | null; p95: number | null; p99: number | null }
 export interface Point {
   t: string;
   requests: number;
@@ -11,11 +12,12 @@ export interface Point {
   bytes_out: number;
   latency: { total: Percentiles; upstream: Percentiles; gateway: Percentiles };
 }
-export interface Series { key: string; points: Point[] }
+/** `key` is null for traffic without the grouped dimension (no route matched, no consumer). */
+export interface Series { key: string | null; points: Point[] }
 export interface Analytics {
   meta: { start: string; end: string; granularity: 'minute' | 'hour' };
   series: Series[];
-  top?: { key: string; requests: number }[];
+  top?: { key: string | null; requests: number }[];
 }
 
 export interface AnalyticsQuery {

@@ -152,16 +152,24 @@ export function gatewayState(g: Gateway): string {
 
 export const hostnameOf = (g: Gateway): string | undefined => g.configuration?.dataplane_groups.flatMap((x) => x.hostnames ?? [])[0];
 
-/** The gateway's URL: the API's `proxy_urls[0]` (with the local proxy's port), else https://hostname. */
-export function gatewayUrl(g: Gateway): string | undefined {
+/** The gateway's URLs per protocol, from the API's `proxy_urls` for its hostname (with the proxy's ports). */
+export function gatewayUrls(g: Gateway): { https?: string; http?: string } {
   const host = hostnameOf(g);
-  const proxy = g.cp.config.proxy_urls.find((u) => u.host === host) ?? g.cp.config.proxy_urls[0];
-  // A port of 0 means the server was started on an ephemeral port it does not report here.
-  if (proxy && proxy.port !== 0) {
+  const out: { https?: string; http?: string } = {};
+  for (const proxy of g.cp.config.proxy_urls) {
+    // A port of 0 means the server was started on an ephemeral port it does not report here.
+    if ((host && proxy.host !== host) || proxy.port === 0 || (proxy.protocol !== 'https' && proxy.protocol !== 'http')) continue;
     const isDefaultPort = (proxy.protocol === 'https' && proxy.port === 443) || (proxy.protocol === 'http' && proxy.port === 80);
-    return `${proxy.protocol}://${proxy.host}${isDefaultPort ? '' : `:${proxy.port}`}`;
+    out[proxy.protocol] ??= `${proxy.protocol}://${proxy.host}${isDefaultPort ? '' : `:${proxy.port}`}`;
   }
-  return host ? `https://${host}` : undefined;
+  if (!out.https && !out.http && host) out.https = `https://${host}`;
+  return out;
+}
+
+/** The gateway's URL to show first: HTTPS where it is served, else HTTP. */
+export function gatewayUrl(g: Gateway): string | undefined {
+  const urls = gatewayUrls(g);
+  return urls.https ?? urls.http;
 }
 
 /** Every gateway with its configuration: two calls, made together. */

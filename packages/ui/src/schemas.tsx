@@ -5,7 +5,7 @@ import type { JsonSchema } from './components/schema-form.tsx';
 // `.../v1/schemas/json/plugins/{name}`). Until a server has them, these small stand-ins keep the
 // forms usable: the common Kong fields, with the API still the judge of what is valid.
 
-export type EntityType = 'services' | 'routes' | 'plugins' | 'consumers';
+export type EntityType = 'services' | 'routes' | 'plugins' | 'consumers' | 'upstreams';
 export type CredentialType = 'key-auth' | 'basic-auth' | 'jwt' | 'hmac-auth' | 'acls';
 
 const str = (description?: string): JsonSchema => ({ type: 'string', description });
@@ -51,6 +51,16 @@ const FALLBACK: Record<EntityType, JsonSchema> = {
     type: 'object',
     properties: { username: str('A unique user name.'), custom_id: str('Your own identifier for this consumer.'), tags: lines() },
   },
+  upstreams: {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      name: str('A hostname: services whose host is this name are balanced over its targets.'),
+      algorithm: { type: 'string', enum: ['round-robin', 'consistent-hashing', 'least-connections', 'latency'], default: 'round-robin' },
+      slots: int(undefined, 10000),
+      tags: lines(),
+    },
+  },
   plugins: {
     type: 'object',
     properties: {
@@ -73,6 +83,9 @@ const CREDENTIAL_FALLBACK: Record<CredentialType, JsonSchema> = {
   'hmac-auth': { type: 'object', required: ['username'], properties: { username: str(), secret: str('Generated when empty.'), tags: lines() } },
   acls: { type: 'object', required: ['group'], properties: { group: str(), tags: lines() } },
 };
+
+/** A target of an upstream, until the server serves its schema. */
+export const TARGET_FALLBACK: JsonSchema = { type: 'object', required: ['target'], properties: { target: str('host:port, e.g. 10.0.0.7:8080.'), weight: int('0 takes it out of rotation.', 100), tags: lines() } };
 
 /** Fields a form never shows: the API sets them. */
 export const READ_ONLY = ['id', 'created_at', 'updated_at', 'consumer.id'];
@@ -132,3 +145,8 @@ export const KNOWN_PLUGINS = [
   'request-size-limiting', 'request-termination', 'request-transformer', 'response-ratelimiting', 'response-transformer',
   'session', 'statsd', 'syslog', 'tcp-log', 'udp-log', 'zipkin',
 ];
+
+export async function targetSchema(controlPlaneId: string): Promise<LoadedSchema> {
+  const served = unwrap(await optional('GET', `${coreBase(controlPlaneId)}/v1/schemas/json/targets`).catch(() => undefined));
+  return served ? { schema: served, isServed: true } : { schema: TARGET_FALLBACK, isServed: false };
+}

@@ -38,7 +38,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
         setTimeout(() => setCopied(false), 1500);
       }}
     >
-      <span aria-live="polite">{isCopied ? 'Copied' : label}</span>
+      <span aria-live="polite">{isCopied ? 'Copied' : 'Copy'}<span class="sr-only">{isCopied ? '' : label.replace(/^Copy/, '')}</span></span>
     </button>
   );
 }
@@ -50,6 +50,26 @@ export function CopyLine({ text, label }: { text: string; label: string }) {
       <code aria-label={label}>{text}</code>
       <CopyButton text={text} label={`Copy ${label}`} />
     </div>
+  );
+}
+
+/** The gateway's HTTPS and HTTP URLs as copyable facts (inside a `<dl class="facts">`). */
+export function UrlFacts({ urls }: { urls: { https?: string; http?: string } }) {
+  return (
+    <>
+      {urls.https && (
+        <>
+          <dt>HTTPS URL</dt>
+          <dd><CopyLine text={urls.https} label="HTTPS URL" /></dd>
+        </>
+      )}
+      {urls.http && (
+        <>
+          <dt>HTTP URL</dt>
+          <dd><CopyLine text={urls.http} label="HTTP URL" /></dd>
+        </>
+      )}
+    </>
   );
 }
 

@@ -13,7 +13,7 @@ interface CustomDomain {
   domain: string;
   state: string;
   state_metadata?: { reported_status?: string; reason?: string };
-  /** Not in Konnect's schema; used when a server sends it (§6.5: the CNAME target is UI-only there). */
+  /** Gatehouse's read-only extension: the hostname the CNAME must point at (Konnect shows it in its UI only). */
   cname_target?: string;
 }
 
@@ -78,19 +78,7 @@ export function Domains({ id }: { id: string }) {
               </form>
               {data.domains.length === 0 ? <Empty><p>No custom domains.</p></Empty> : (
                 <ul class="domain-list">
-                  {data.domains.map((d) => (
-                    <li key={d.id} class="card">
-                      <div class="page-head">
-                        <h3>{d.domain} <StateBadge state={d.state} /></h3>
-                        <ConfirmButton label="Remove" title={`Remove ${d.domain}?`} confirmLabel="Remove" body={<p>The domain stops serving this gateway and its certificate is dropped.</p>}
-                          action={async () => { await api('DELETE', `${DOMAINS}/${d.id}`); reload(); }} />
-                      </div>
-                      {d.state === 'error' && <p class="alert" role="alert">{d.state_metadata?.reason ?? 'The domain could not be set up.'}</p>}
-                      {d.state !== 'error' && d.state_metadata?.reason && <p class="muted">{d.state_metadata.reason}</p>}
-                      <p>Create this DNS record at your DNS provider:</p>
-                      <CopyLine text={`${d.domain}. 300 IN CNAME ${d.cname_target ?? edge ?? '(the gateway hostname)'}.`} label={`CNAME record for ${d.domain}`} />
-                    </li>
-                  ))}
+                  {data.domains.map((d) => <DomainItem key={d.id} domain={d} edge={edge} reload={reload} />)}
                 </ul>
               )}
             </>
@@ -98,5 +86,58 @@ export function Domains({ id }: { id: string }) {
         </>
       )}
     </Status>
+  );
+}
+
+type Check = { cname: string; ssl: string } | 'unavailable' | string;
+
+/** One domain: the record to create, its state and reason, a live DNS check, remove. */
+function DomainItem({ domain: d, edge, reload }: { domain: CustomDomain; edge: string | undefined; reload: () => void }) {
+  const [check, setCheck] = useState<Check | null>(null);
+  const [isChecking, setChecking] = useState(false);
+  const target = d.cname_target ?? edge;
+  const runCheck = async () => {
+    setChecking(true);
+    try {
+      const result = await optional<{ cname: string; ssl: string }>('GET', `${DOMAINS}/${d.id}/online-status`);
+      setCheck(result ?? 'unavailable');
+      reload();
+    } catch (e) {
+      setCheck(e instanceof Error ? e.message : String(e));
+    } finally {
+      setChecking(false);
+    }
+  };
+  return (
+    <li class="card" aria-labelledby={`domain-${d.id}`}>
+      <div class="page-head">
+        <h3 id={`domain-${d.id}`}>{d.domain} <StateBadge state={d.state} /></h3>
+        <ConfirmButton label="Remove" title={`Remove ${d.domain}?`} confirmLabel="Remove" body={<p>The domain stops serving this gateway and its certificate is dropped.</p>}
+          action={async () => { await api('DELETE', `${DOMAINS}/${d.id}`); reload(); }} />
+      </div>
+      {d.state_metadata?.reason && <p class={d.state === 'error' ? 'alert' : 'muted'} role={d.state === 'error' ? 'alert' : undefined} data-testid="domain-reason">{d.state_metadata.reason}</p>}
+      {d.state === 'error' && !d.state_metadata?.reason && <p class="alert" role="alert">The domain could not be set up.</p>}
+      <p>Create this DNS record at your DNS provider:</p>
+      <dl class="facts">
+        <dt>Type</dt>
+        <dd>CNAME</dd>
+        <dt>Name</dt>
+        <dd><code>{d.domain}</code></dd>
+        <dt>Target</dt>
+        <dd>{target ? <CopyLine text={target} label={`CNAME target for ${d.domain}`} /> : '—'}</dd>
+        <dt>Zone file</dt>
+        <dd><CopyLine text={`${d.domain}. 300 IN CNAME ${target ?? '(the gateway hostname)'}.`} label={`CNAME record for ${d.domain}`} /></dd>
+      </dl>
+      <div class="actions">
+        {check !== null && (
+          <p class="small" role="status">
+            {check === 'unavailable' ? 'This server cannot check domains live yet.'
+              : typeof check === 'string' ? check
+              : <>CNAME {check.cname === 'verified' ? 'found' : 'not found yet'} · certificate {check.ssl === 'verified' ? 'valid' : 'not issued yet'}</>}
+          </p>
+        )}
+        <button type="button" class="secondary small" disabled={isChecking} onClick={runCheck}>{isChecking ? 'Checking…' : 'Check DNS now'}</button>
+      </div>
+    </li>
   );
 }

@@ -7,14 +7,15 @@ import { availablePlugins, entitySchema, pluginSchema, READ_ONLY, type EntityTyp
 
 type Entity = Record<string, any> & { id: string };
 
-const SINGULAR: Record<EntityType, string> = { services: 'service', routes: 'route', plugins: 'plugin', consumers: 'consumer' };
+const SINGULAR: Record<EntityType, string> = { services: 'service', routes: 'route', plugins: 'plugin', consumers: 'consumer', upstreams: 'upstream' };
 const PRIMARY: Record<EntityType, string[]> = {
   services: ['name', 'url'],
   routes: ['name', 'service', 'paths', 'hosts', 'methods'],
   plugins: ['config', 'service', 'route', 'consumer'],
   consumers: ['username', 'custom_id'],
+  upstreams: ['name', 'algorithm'],
 };
-const HIDDEN: Record<EntityType, string[]> = { services: READ_ONLY, routes: READ_ONLY, plugins: [...READ_ONLY, 'name', 'consumer_group', 'ordering'], consumers: READ_ONLY };
+const HIDDEN: Record<EntityType, string[]> = { services: READ_ONLY, routes: READ_ONLY, plugins: [...READ_ONLY, 'name', 'consumer_group', 'ordering'], consumers: READ_ONLY, upstreams: READ_ONLY };
 
 const nameOf = (e: Entity | undefined): string => (e ? e.name ?? e.username ?? e.custom_id ?? e.id : '');
 
@@ -43,6 +44,8 @@ function columns(type: EntityType, refs: Record<'service' | 'route' | 'consumer'
       return [['Paths', (e) => (e.paths ?? []).join(', ') || '—'], ['Hosts', (e) => (e.hosts ?? []).join(', ') || '—'], ['Methods', (e) => (e.methods ?? []).join(', ') || 'any'], ['Service', (e) => ref('service', e) ?? '—']];
     case 'plugins':
       return [['Applies to', (e) => [['service', ref('service', e)], ['route', ref('route', e)], ['consumer', ref('consumer', e)]].filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'every request (global)'], ['Enabled', (e) => (e.enabled === false ? 'No' : 'Yes')]];
+    case 'upstreams':
+      return [['Algorithm', (e) => e.algorithm ?? 'round-robin'], ['Targets', (e) => <Link href={`/gateways/${encodeURIComponent(cpId)}/upstreams/${encodeURIComponent(e.id)}`}>Targets<span class="sr-only"> of {nameOf(e)}</span></Link>]];
     case 'consumers':
       return [['Custom ID', (e) => e.custom_id ?? '—'], ['Credentials', (e) => <Link href={`/gateways/${encodeURIComponent(cpId)}/consumers/${encodeURIComponent(e.id)}`}>Credentials<span class="sr-only"> of {nameOf(e)}</span></Link>]];
   }
@@ -94,14 +97,14 @@ export function EntityPage({ cpId, type }: { cpId: string; type: EntityType }) {
             !editing && <Empty><p>No {type} yet.</p></Empty>
           ) : (
             <div class="table-wrap">
-              <table>
+              <table class="stack">
                 <caption class="sr-only">{type}</caption>
                 <thead><tr><th scope="col">{type === 'consumers' ? 'Username' : 'Name'}</th>{columns(type, data.refs, cpId).map(([h]) => <th scope="col" key={h}>{h}</th>)}<th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
                 <tbody>
                   {data.items.map((e) => (
                     <tr key={e.id}>
                       <th scope="row">{nameOf(e)}</th>
-                      {columns(type, data.refs, cpId).map(([h, cell]) => <td key={h}>{cell(e) as any}</td>)}
+                      {columns(type, data.refs, cpId).map(([h, cell]) => <td key={h} data-label={h}>{cell(e) as any}</td>)}
                       <td class="row-actions">
                         <button type="button" class="secondary small" onClick={() => setEditing(e)}>Edit<span class="sr-only"> {nameOf(e)}</span></button>
                         <ConfirmButton label="Delete" title={`Delete ${one} ${nameOf(e)}?`} body={<p>This takes effect on the gateway at once.</p>}

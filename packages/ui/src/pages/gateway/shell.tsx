@@ -5,6 +5,7 @@ import { Overview } from './overview.tsx';
 import { EntityPage } from './entities.tsx';
 import { Credentials } from './credentials.tsx';
 import { Domains } from './domains.tsx';
+import { Targets } from './targets.tsx';
 
 const TABS = [
   ['overview', 'Overview'],
@@ -12,6 +13,7 @@ const TABS = [
   ['routes', 'Routes'],
   ['plugins', 'Plugins'],
   ['consumers', 'Consumers'],
+  ['upstreams', 'Upstreams'],
   ['domains', 'Custom domains'],
 ] as const;
 
@@ -57,6 +59,7 @@ export function GatewayPage({ id, tab, sub }: { id: string; tab: string; sub?: s
         {tab === 'overview' && <Overview id={id} />}
         {(tab === 'services' || tab === 'routes' || tab === 'plugins') && <EntityPage key={tab} cpId={id} type={tab} />}
         {tab === 'consumers' && (sub ? <Credentials cpId={id} consumerId={sub} /> : <EntityPage key={tab} cpId={id} type="consumers" />)}
+        {tab === 'upstreams' && (sub ? <Targets cpId={id} upstreamId={sub} /> : <EntityPage key={tab} cpId={id} type="upstreams" />)}
         {tab === 'domains' && <Domains id={id} />}
         {!TABS.some(([key]) => key === tab) && <p>Unknown section. <Link href={base}>Overview</Link></p>}
       </section>

@@ -41,7 +41,7 @@ export function GatewayList() {
           </Empty>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="stack">
               <caption class="sr-only">Gateways</caption>
               <thead>
                 <tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Hostname</th>{hasAnalytics && <th scope="col" class="num">Requests (1 h)</th>}</tr>
@@ -50,10 +50,10 @@ export function GatewayList() {
                 {data?.map((g) => (
                   <tr key={g.cp.id}>
                     <th scope="row"><Link href={`/gateways/${g.cp.id}`}>{g.cp.name}</Link>{g.cp.description && <div class="muted small">{g.cp.description}</div>}</th>
-                    <td>{KIND_LABELS[g.cp.config.cluster_type] ?? g.cp.config.cluster_type}</td>
-                    <td><StateBadge state={gatewayState(g)} /></td>
-                    <td><code>{hostnameOf(g) ?? '—'}</code></td>
-                    {hasAnalytics && <td class="num">{requests[g.cp.id] === undefined ? '—' : formatNumber(requests[g.cp.id]!)}</td>}
+                    <td data-label="Kind">{KIND_LABELS[g.cp.config.cluster_type] ?? g.cp.config.cluster_type}</td>
+                    <td data-label="State"><StateBadge state={gatewayState(g)} /></td>
+                    <td data-label="Hostname"><code>{hostnameOf(g) ?? '—'}</code></td>
+                    {hasAnalytics && <td data-label="Requests (1 h)" class="num">{requests[g.cp.id] === undefined ? '—' : formatNumber(requests[g.cp.id]!)}</td>}
                   </tr>
                 ))}
               </tbody>

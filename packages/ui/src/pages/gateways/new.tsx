@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, fieldErrors, gatewayUrl, hostnameOf, optional, type ControlPlane, type Configuration, type FieldErrors, type Gateway } from '../../api.tsx';
+import { api, fieldErrors, gatewayUrl, gatewayUrls, hostnameOf, optional, type ControlPlane, type Configuration, type FieldErrors, type Gateway } from '../../api.tsx';
 import { Link, usePageTitle } from '../../lib.tsx';
-import { CopyLine, StateBadge } from '../../components/widgets.tsx';
+import { CopyLine, StateBadge, UrlFacts } from '../../components/widgets.tsx';
 
 // Konnect's steps (konnect-api.md §8.1): API Gateway → New → Serverless → name, description → Create,
 // which makes a CLUSTER_TYPE_SERVERLESS_V1 control plane and PUTs its serverless.v1 configuration.
@@ -139,12 +139,12 @@ export function NewGateway() {
 function Ready({ gateway }: { gateway: Gateway }) {
   const host = hostnameOf(gateway) ?? '';
   const url = gatewayUrl(gateway) ?? `https://${host}`;
+  const urls = gatewayUrls(gateway);
   return (
     <dl class="facts card">
       <dt>Hostname</dt>
       <dd><CopyLine text={host} label="Hostname" /></dd>
-      <dt>URL</dt>
-      <dd><CopyLine text={url} label="URL" /></dd>
+      <UrlFacts urls={urls} />
       <dt>Try it</dt>
       <dd><CopyLine text={`curl -i ${url}/`} label="curl command" /><p class="hint">No route yet, so the gateway answers 404 “no Route matched”. Add a service and a route next.</p></dd>
     </dl>
