@@ -1,7 +1,7 @@
 import type { Snapshot } from '@gatehouse/schema';
 import type { AppContext } from './context.ts';
 import { compileSnapshot } from './compiler/snapshot-compiler.ts';
-import { setGatewayState } from './services/configurations.ts';
+import { markInitializing, setGatewayIssue, setGatewayState, terminateRetired } from './services/configurations.ts';
 import { readyDomainHostnames } from './domains/domain-service.ts';
 import { isServerless } from './clustering/auth.ts';
 
@@ -14,6 +14,11 @@ export interface SnapshotSink {
   remove(gatewayId: string): Promise<void>;
   onServed(listener: (gatewayId: string, hash: string) => void): void;
   isServed(gatewayId: string, hash: string): boolean;
+  /** Issue 7: whether any node still serves the gateway, and when one stops (for `terminated`). */
+  servesAny?(gatewayId: string): boolean;
+  onUnserved?(listener: (gatewayId: string) => void): void;
+  /** A fleet node could not serve the gateway (shown as the groups' `state_metadata`). */
+  onIssue?(listener: (gatewayId: string, issue: { code: string; description: string }) => void): void;
 }
 
 /**
@@ -25,7 +30,9 @@ export const CATCH_ALL_HOSTNAME = '*';
 /**
  * Keeps data planes in step with the store: compiles a gateway's snapshot after each change and
  * publishes it through the hub; marks a serverless gateway `ready` once a node reports serving that
- * hash. Changes to one gateway that arrive while it is compiling are coalesced into one more compile,
+ * hash. Groups go `created` (PUT) -> `initializing` (compiled, handed to the fleet) -> `ready`; a
+ * deleted control plane's retired configuration goes `terminating` -> `terminated` once no node serves
+ * the gateway. Changes to one gateway that arrive while it is compiling are coalesced into one more compile,
  * never lost.
  */
 export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
@@ -43,11 +50,31 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
     if (awaitingReady.get(gatewayId) === hash) void markReady(gatewayId, hash).catch((err) => ctx.logger.error({ err, gatewayId }, 'could not mark gateway ready'));
   });
 
+  /** Gateways removed from the fleet whose retired configuration waits for the nodes to drop them. */
+  const awaitingRemoval = new Set<string>();
+  async function terminateIfUnserved(gatewayId: string): Promise<void> {
+    if (sink.servesAny?.(gatewayId)) {
+      awaitingRemoval.add(gatewayId);
+      return;
+    }
+    awaitingRemoval.delete(gatewayId);
+    await terminateRetired(ctx.store, gatewayId);
+  }
+  sink.onUnserved?.((gatewayId) => {
+    if (awaitingRemoval.has(gatewayId)) void terminateIfUnserved(gatewayId).catch((err) => ctx.logger.error({ err, gatewayId }, 'could not mark gateway terminated'));
+  });
+  sink.onIssue?.((gatewayId, issue) => {
+    const metadata = { reported_status: issue.code.toUpperCase(), reason: issue.description };
+    void setGatewayIssue(ctx.store, gatewayId, metadata).catch((err) => ctx.logger.error({ err, gatewayId }, 'could not record gateway issue'));
+  });
+
   async function sync(controlPlaneId: string): Promise<void> {
+    if (process.env.TRACEPROP) process.stderr.write(`TRACEPROP ev ${controlPlaneId} ${performance.timeOrigin + performance.now()}\n`);
     const controlPlane = await ctx.store.controlPlanes.get(controlPlaneId);
     if (!controlPlane) {
       awaitingReady.delete(controlPlaneId);
-      return sink.remove(controlPlaneId);
+      await sink.remove(controlPlaneId);
+      return terminateIfUnserved(controlPlaneId);
     }
     if (!isServerless(controlPlane.cluster_type)) {
       return sink.publish(await compileSnapshot(ctx.store, controlPlaneId, [CATCH_ALL_HOSTNAME]), 'hybrid');
@@ -61,8 +88,10 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
       return sink.remove(controlPlaneId);
     }
     const snapshot = await compileSnapshot(ctx.store, controlPlaneId, hostnames);
+    if (process.env.TRACEPROP) process.stderr.write(`TRACEPROP compiled ${controlPlaneId} ${performance.timeOrigin + performance.now()}\n`);
     const isReady = configurations.every((c) => c.dataplane_groups.every((g) => g.state === 'ready'));
     if (!isReady) awaitingReady.set(controlPlaneId, snapshot.hash);
+    if (configurations.some((c) => c.dataplane_groups.some((g) => g.state === 'created'))) await markInitializing(ctx.store, controlPlaneId);
     await sink.publish(snapshot, 'fleet');
     if (!isReady && sink.isServed(controlPlaneId, snapshot.hash)) await markReady(controlPlaneId, snapshot.hash);
   }
@@ -97,6 +126,13 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
     sync: schedule,
     /** Publishes every gateway, serverless and self-managed (at start-up). Returns how many. */
     async syncAll(): Promise<number> {
+      // Deleted control planes whose configuration was still terminating when the platform stopped.
+      for (let offset = 0; ; offset += 100) {
+        const retired = await ctx.store.retiredConfigurations.list({ limit: 100, offset });
+        const due = new Set(retired.filter((c) => c.dataplane_groups.some((g) => g.state !== 'terminated')).map((c) => c.control_plane_id));
+        await Promise.all([...due].map((id) => schedule(id)));
+        if (retired.length < 100) break;
+      }
       let count = 0;
       for (let offset = 0; ; offset += 100) {
         const { rows } = await ctx.store.controlPlanes.list({}, { limit: 100, offset });

@@ -73,7 +73,7 @@ describe('GET /cloud-gateways/availability.json', () => {
 });
 
 describe('PUT /cloud-gateways/configurations', () => {
-  test('creates a serverless.v1 configuration with 201, an initializing group and a fresh hostname', async (t) => {
+  test('creates a serverless.v1 configuration with 201, a created group and a fresh hostname', async (t) => {
     const api = await setup(t);
     const changed: string[] = [];
     api.ctx.events.on('gatewayChanged', (id) => changed.push(id));
@@ -91,7 +91,7 @@ describe('PUT /cloud-gateways/configurations', () => {
     const [group] = c.dataplane_groups;
     assert.equal(group.provider, 'aws');
     assert.equal(group.region, 'us');
-    assert.equal(group.state, 'initializing');
+    assert.equal(group.state, 'created');
     assert.equal(group.state_metadata, undefined);
     assert.equal(group.hostnames.length, 1);
     assert.match(group.hostnames[0], V1_HOST('us'));
@@ -117,7 +117,7 @@ describe('PUT /cloud-gateways/configurations', () => {
     const [group] = c.dataplane_groups;
     assert.deepEqual(Object.keys(group).sort(), ['created_at', 'hostnames', 'id', 'region', 'state', 'updated_at']);
     assert.equal(group.region, 'na');
-    assert.equal(group.state, 'initializing');
+    assert.equal(group.state, 'created');
     assert.match(group.hostnames[0], /^kong-[0-9a-f]{10}\.gh\.test$/);
     assert.match(c.created_at, ISO_MS);
   });
@@ -191,7 +191,7 @@ describe('PUT /cloud-gateways/configurations', () => {
     const [us, eu] = second.body.dataplane_groups;
     assert.deepEqual(us, first.dataplane_groups[0]);
     assert.match(eu.hostnames[0], V1_HOST('eu'));
-    assert.equal(eu.state, 'initializing');
+    assert.equal(eu.state, 'created');
     assert.equal((await api.request('GET', `/v2/cloud-gateways/configurations/${first.id}`)).status, 404);
     assert.deepEqual((await listAll(api)).data, [second.body]);
 
@@ -479,7 +479,7 @@ describe('setGatewayState', () => {
       }
     }
     const theirs = await listAll(api, `&filter[control_plane_id]=${other}`);
-    assert.equal(theirs.data[0].dataplane_groups[0].state, 'initializing');
+    assert.equal(theirs.data[0].dataplane_groups[0].state, 'created');
     assert.equal(await setGatewayState(api.ctx.store, cp, 'ready'), 0);
 
     assert.equal(await setGatewayState(api.ctx.store, cp, 'terminating', { reported_status: 'ERROR', reason: 'data plane gone' }), 3);

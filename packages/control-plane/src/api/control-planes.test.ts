@@ -513,7 +513,7 @@ describe('PATCH /v2/control-planes/{id}', () => {
 });
 
 describe('DELETE /v2/control-planes/{id}', () => {
-  test('deletes with 204, takes the configuration along and announces gatewayRemoved', async (t) => {
+  test('deletes with 204, retires the configuration and announces gatewayRemoved', async (t) => {
     const api = await setup(t);
     const removed: string[] = [];
     api.ctx.events.on('gatewayRemoved', (id) => removed.push(id));
@@ -526,7 +526,10 @@ describe('DELETE /v2/control-planes/{id}', () => {
     assert.equal(res.raw, '');
     assert.deepEqual(removed, [cp.id]);
     assert.equal((await api.request('GET', `/v2/control-planes/${cp.id}`)).status, 404);
-    assert.equal((await api.request('GET', `/v2/cloud-gateways/configurations/${put.body.id}`)).status, 404);
+    // The configuration stays readable by id, terminating (issue 7: retired, not listed).
+    const retired = await api.request('GET', `/v2/cloud-gateways/configurations/${put.body.id}`);
+    assert.equal(retired.status, 200);
+    assert.equal(retired.body.dataplane_groups[0].state, 'terminating');
     assert.deepEqual(names(await listAll(api)), [keep.name]);
     // The hostname stays claimed: it is never handed out again.
     await assert.rejects(api.ctx.store.hostnames.claim(put.body.dataplane_groups[0].hostnames[0], keep.id), { code: 'ERR_STORE_CONFLICT' });

@@ -74,6 +74,12 @@ export function createClusterHub(options: HubOptions) {
   const published = new Map<string, Published>();
   const peers = new Set<Peer>();
   const servedListeners: ((gatewayId: string, hash: string) => void)[] = [];
+  // Issue 7: a node dropped a gateway (removal confirmed or node gone), or could not serve it.
+  const unservedListeners: ((gatewayId: string) => void)[] = [];
+  const issueListeners: ((gatewayId: string, issue: { code: string; description: string }) => void)[] = [];
+  const notifyIssue = (gatewayId: string, code: string, description: string): void => {
+    for (const listener of issueListeners) listener(gatewayId, { code, description });
+  };
   const prefixToId = new Map<string, string>();
   // What every fleet node gets besides snapshots (never a self-managed node: the key is the platform's).
   const challenges = new Map<string, string>();
@@ -169,6 +175,7 @@ export function createClusterHub(options: HubOptions) {
       peer.node.status = 'plugin_set_incompatible';
       if (peer.withheld.get(gatewayId) === p.snapshot.hash) return;
       peer.withheld.set(gatewayId, p.snapshot.hash);
+      if (peer.node.scope.kind === 'fleet') notifyIssue(gatewayId, 'plugin_set_incompatible', description);
       log.warn({ nodeId: peer.node.id, gatewayId, missing }, 'snapshot withheld from data plane');
       return send(peer.ws, { type: 'error', code: 'plugin_set_incompatible', message: description, gatewayId, hash: p.snapshot.hash });
     }
@@ -214,6 +221,7 @@ export function createClusterHub(options: HubOptions) {
       clearTimeout(greetTimer);
       peers.delete(peer);
       node.isConnected = false;
+      for (const gatewayId of node.hashes.keys()) for (const listener of unservedListeners) listener(gatewayId);
       node.updatedAt = Date.now();
       log.info({ ...logMeta, code, reason: reason.toString() }, 'data plane disconnected');
     });
@@ -229,14 +237,17 @@ export function createClusterHub(options: HubOptions) {
       if (message.type === 'applied') {
         node.lastPing = node.updatedAt = Date.now();
         for (const [gatewayId, hash] of Object.entries(message.hashes)) {
-          if (hash === '') node.hashes.delete(gatewayId);
-          else node.hashes.set(gatewayId, hash);
+          if (hash === '') {
+            node.hashes.delete(gatewayId);
+            for (const listener of unservedListeners) listener(gatewayId);
+          } else node.hashes.set(gatewayId, hash);
           if (hash !== '') for (const listener of servedListeners) listener(gatewayId, hash);
         }
       } else if (message.type === 'error') {
         log.warn({ ...logMeta, code: message.code, gatewayId: message.gatewayId, message: message.message }, 'data plane reports an error');
         node.issues = node.issues.filter((i) => i.gatewayId !== message.gatewayId || message.gatewayId === undefined);
         node.issues.push({ code: message.code, severity: 'error', description: message.message, resolution: 'see the data plane log', gatewayId: message.gatewayId });
+        if (message.gatewayId !== undefined && scope.kind === 'fleet') notifyIssue(message.gatewayId, message.code, message.message);
       } else throw new Error(`unexpected message type ${message.type} from a data plane`);
     }
 
@@ -295,6 +306,7 @@ export function createClusterHub(options: HubOptions) {
       const current = published.get(snapshot.gatewayId);
       if (current && current.snapshot.hash === snapshot.hash && current.audience === audience) return;
       const p: Published = { snapshot, audience, frame: await encodeMessage({ type: 'snapshot', snapshot }), publishedAt: Date.now() };
+      if (process.env.TRACEPROP) process.stderr.write(`TRACEPROP encoded ${snapshot.gatewayId} ${performance.timeOrigin + performance.now()}\n`);
       published.set(snapshot.gatewayId, p);
       await Promise.all([...peers].filter((peer) => inScope(peer.node.scope, snapshot.gatewayId, p)).map((peer) => deliver(peer, p)));
     },
@@ -329,6 +341,29 @@ export function createClusterHub(options: HubOptions) {
     /** Called with (gatewayId, hash) each time a node reports serving a hash. */
     onServed(listener: (gatewayId: string, hash: string) => void): void {
       servedListeners.push(listener);
+    },
+
+    /** Called with a gateway id when a node stops serving it (removal applied, or the node disconnected). */
+    onUnserved(listener: (gatewayId: string) => void): void {
+      unservedListeners.push(listener);
+    },
+
+    /** Called when a fleet node cannot serve a gateway (withheld for missing plugins, or an `error` it reports). */
+    onIssue(listener: (gatewayId: string, issue: { code: string; description: string }) => void): void {
+      issueListeners.push(listener);
+    },
+
+    /** Does any connected node serve some hash of the gateway? */
+    servesAny(gatewayId: string): boolean {
+      for (const peer of peers) if (peer.node.hashes.has(gatewayId)) return true;
+      return false;
+    },
+
+    /** The `node_version`s of the connected nodes serving the gateway (any hash), one per node. */
+    servingVersions(gatewayId: string): string[] {
+      const versions: string[] = [];
+      for (const peer of peers) if (peer.node.hashes.has(gatewayId)) versions.push(peer.node.version);
+      return versions;
     },
 
     /** Does any connected node serve this hash of the gateway? */

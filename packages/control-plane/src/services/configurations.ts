@@ -29,12 +29,46 @@ export const AVAILABILITY = {
   serverless_v1_providers: [{ provider: 'aws' as const, regions: SERVERLESS_REGIONS['serverless.v1'].regions.map((region) => ({ region })) }],
 };
 
-type Deps = Pick<AppContext, 'store' | 'config' | 'events'>;
+type Deps = Pick<AppContext, 'store' | 'config' | 'events'> & {
+  /** The hub, when the API runs beside it (ClusterAppContext): the versions of the nodes serving a gateway. */
+  cluster?: { hub: { servingVersions(controlPlaneId: string): string[] } };
+};
+
+/** How long a deleted control plane's configuration stays readable (as `terminating`/`terminated`). */
+export const RETIRED_RETENTION_MS = 24 * 60 * 60_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The wire form (spec #ConfigurationManifest); a serverless.v0 group sent without provider has none. */
-export function configurationView(row: ConfigurationRow): Configuration {
+/**
+ * The oldest of the versions, by numeric parts (`3.9.1` < `3.10.0`): what every node serving the
+ * gateway runs at least, and the newest version once a fleet upgrade has reached every node.
+ */
+function oldestVersion(versions: string[]): string | undefined {
+  const parts = (v: string) => v.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  let oldest: string | undefined;
+  for (const v of versions) {
+    if (oldest === undefined) oldest = v;
+    else {
+      const a = parts(v);
+      const b = parts(oldest);
+      for (let i = 0; i < Math.max(a.length, b.length); i++) {
+        if ((a[i] ?? 0) !== (b[i] ?? 0)) {
+          if ((a[i] ?? 0) < (b[i] ?? 0)) oldest = v;
+          break;
+        }
+      }
+    }
+  }
+  return oldest;
+}
+
+/**
+ * The wire form (spec #ConfigurationManifest); a serverless.v0 group sent without provider has none.
+ * `version` (not in Konnect's manifest for serverless; the spec's group allows extra fields) is the
+ * data-plane version serving the group, the oldest when several nodes serve it, absent when none does.
+ */
+export function configurationView(row: ConfigurationRow, servingVersions?: string[]): Configuration {
+  const version = servingVersions ? oldestVersion(servingVersions) : undefined;
   return {
     id: row.id,
     control_plane_id: row.control_plane_id,
@@ -48,6 +82,7 @@ export function configurationView(row: ConfigurationRow): Configuration {
       state: g.state as GroupState,
       ...(g.state_metadata === null ? {} : { state_metadata: g.state_metadata }),
       hostnames: g.hostnames,
+      ...(version === undefined || g.state !== 'ready' ? {} : { version }),
       created_at: iso(g.created_at),
       updated_at: iso(g.updated_at),
     })),
@@ -126,7 +161,10 @@ function readListQuery(query: Query) {
 }
 
 /** PUT, list and read cloud-gateway configurations, in Konnect's wire format. */
-export function createConfigurationService({ store, config, events }: Deps) {
+export function createConfigurationService(deps: Deps) {
+  const { store, config, events } = deps;
+  // `cluster` is read at each call: the context may get its hub after the API is built.
+  const view = (row: ConfigurationRow): Configuration => configurationView(row, deps.cluster?.hub.servingVersions(row.control_plane_id));
   return {
     /**
      * Creates or replaces the configuration of (control plane, geo). Status: 201 for a new configuration,
@@ -166,7 +204,7 @@ export function createConfigurationService({ store, config, events }: Deps) {
           if (kept) groups.push(kept.provider === provider ? kept : { ...kept, provider, updated_at: now });
           else {
             const hostname = await claimHostname(tx, kind, want.region, controlPlaneId, config.baseDomain);
-            groups.push({ id: newId(), provider, region: want.region, state: 'initializing', state_metadata: null, hostnames: [hostname], created_at: now, updated_at: now });
+            groups.push({ id: newId(), provider, region: want.region, state: 'created', state_metadata: null, hostnames: [hostname], created_at: now, updated_at: now });
           }
         }
         const row: ConfigurationRow = {
@@ -181,7 +219,7 @@ export function createConfigurationService({ store, config, events }: Deps) {
           updated_at: now,
         };
         await tx.configurations.put(row);
-        return { status: current ? (200 as const) : (201 as const), configuration: configurationView(row) };
+        return { status: current ? (200 as const) : (201 as const), configuration: view(row) };
       });
       events.gatewayChanged(controlPlaneId);
       return result;
@@ -192,19 +230,22 @@ export function createConfigurationService({ store, config, events }: Deps) {
       return store.transaction(async (tx) => {
         if (excludedIds.length === 0) {
           const { rows, total } = await tx.configurations.list(filter, { limit: page.size, offset: page.offset });
-          return { meta: pageMeta(page, total), data: rows.map(configurationView) };
+          return { meta: pageMeta(page, total), data: rows.map(view) };
         }
         // `neq` on the control plane id is not a store filter; configurations are few, so page here.
         const all = (await tx.configurations.list(filter, { limit: 1_000_000_000, offset: 0 })).rows.filter((r) => !excludedIds.includes(r.control_plane_id));
-        return { meta: pageMeta(page, all.length), data: all.slice(page.offset, page.offset + page.size).map(configurationView) };
+        return { meta: pageMeta(page, all.length), data: all.slice(page.offset, page.offset + page.size).map(view) };
       });
     },
 
     async get(id: string): Promise<Configuration> {
       // The spec declares no 400 for this operation: an id that is not a UUID is simply not found.
-      const row = isUuid(id) ? await store.transaction((tx) => tx.configurations.get(id.toLowerCase())) : undefined;
+      // A deleted control plane's configuration stays readable a while, as terminating/terminated.
+      const row = isUuid(id)
+        ? await store.transaction(async (tx) => (await tx.configurations.get(id.toLowerCase())) ?? tx.retiredConfigurations.get(id.toLowerCase()))
+        : undefined;
       if (!row) throw new ProblemError(404, 'The requested configuration was not found.');
-      return configurationView(row);
+      return view(row);
     },
   };
 }
@@ -236,6 +277,81 @@ export async function setGatewayState(
         return { ...g, state, state_metadata: stateMetadata, updated_at: now };
       });
       if (isDirty) await tx.configurations.put({ ...configuration, dataplane_groups: groups });
+    }
+    return changed;
+  });
+}
+
+/**
+ * Keeps a control plane's configurations before the control plane is deleted (in the same
+ * transaction): every group `terminating` until no data plane serves the gateway. Prunes what was
+ * retired more than RETIRED_RETENTION_MS ago.
+ * @example await retireConfigurations(tx, controlPlaneId); await tx.controlPlanes.delete(controlPlaneId);
+ */
+export async function retireConfigurations(tx: StoreTx, controlPlaneId: string, now = Date.now()): Promise<number> {
+  await tx.retiredConfigurations.prune(now - RETIRED_RETENTION_MS);
+  const configurations = await tx.configurations.getByControlPlane(controlPlaneId);
+  for (const c of configurations) {
+    const groups = c.dataplane_groups.map((g) => ({ ...g, state: 'terminating', state_metadata: null, updated_at: now }));
+    await tx.retiredConfigurations.put({ ...c, dataplane_groups: groups, updated_at: now }, now);
+  }
+  return configurations.length;
+}
+
+/**
+ * Moves the groups of a deleted control plane's retired configurations to `terminated` (no data plane
+ * serves the gateway any more). Returns how many groups changed.
+ */
+export async function terminateRetired(store: Store, controlPlaneId: string): Promise<number> {
+  return store.transaction(async (tx) => {
+    let changed = 0;
+    const now = Date.now();
+    for (const c of await tx.retiredConfigurations.getByControlPlane(controlPlaneId)) {
+      if (c.dataplane_groups.every((g) => g.state === 'terminated')) continue;
+      changed += c.dataplane_groups.filter((g) => g.state !== 'terminated').length;
+      const groups = c.dataplane_groups.map((g) => (g.state === 'terminated' ? g : { ...g, state: 'terminated', updated_at: now }));
+      // retired_at is kept by put (only the body is replaced), so retention counts from the deletion.
+      await tx.retiredConfigurations.put({ ...c, dataplane_groups: groups, updated_at: now }, now);
+    }
+    return changed;
+  });
+}
+
+/**
+ * Moves a control plane's groups still `created` to `initializing` (the provisioner has compiled the
+ * gateway and is handing it to the fleet); other groups keep their state. Returns how many changed.
+ */
+export async function markInitializing(store: Store, controlPlaneId: string): Promise<number> {
+  return store.transaction(async (tx) => {
+    let changed = 0;
+    const now = Date.now();
+    for (const c of await tx.configurations.getByControlPlane(controlPlaneId)) {
+      if (!c.dataplane_groups.some((g) => g.state === 'created')) continue;
+      const groups = c.dataplane_groups.map((g) => (g.state === 'created' ? (changed++, { ...g, state: 'initializing', updated_at: now }) : g));
+      await tx.configurations.put({ ...c, dataplane_groups: groups });
+    }
+    return changed;
+  });
+}
+
+/**
+ * Records why a data plane could not serve the gateway (`state_metadata`, e.g. reported_status
+ * `PLUGIN_SET_INCOMPATIBLE`) on every group not yet `ready`; the state itself is unchanged, and
+ * becoming `ready` clears it. Returns how many groups changed.
+ */
+export async function setGatewayIssue(store: Store, controlPlaneId: string, metadata: { reported_status: string; reason: string }): Promise<number> {
+  return store.transaction(async (tx) => {
+    let changed = 0;
+    const now = Date.now();
+    for (const c of await tx.configurations.getByControlPlane(controlPlaneId)) {
+      let isDirty = false;
+      const groups = c.dataplane_groups.map((g) => {
+        if (g.state === 'ready' || JSON.stringify(g.state_metadata) === JSON.stringify(metadata)) return g;
+        isDirty = true;
+        changed++;
+        return { ...g, state_metadata: metadata, updated_at: now };
+      });
+      if (isDirty) await tx.configurations.put({ ...c, dataplane_groups: groups });
     }
     return changed;
   });

@@ -12,6 +12,7 @@ import {
 } from '../api/schemas/control-plane.ts';
 import { assertNoQueryErrors, assertUuid, bodyError, pageMeta, readBody, readFilters, readPage, splitList, type Query } from '../api/schemas/request.ts';
 import { StoreConflictError, type ControlPlaneFilter, type ControlPlaneRow, type StoreTx } from '../store/types.ts';
+import { retireConfigurations } from './configurations.ts';
 
 // Control Planes API v2 (reference/konnect-api.md §2). Every request runs in one store transaction;
 // events go out only after it commits.
@@ -272,7 +273,11 @@ export function createControlPlaneService({ store, config, events }: Deps) {
     /** Deletes the control plane with its configuration and entities (the store cascades). */
     async remove(id: string): Promise<void> {
       assertUuid(id);
-      const deleted = await store.transaction((tx) => tx.controlPlanes.delete(id.toLowerCase()));
+      // Its configurations stay readable as terminating/terminated a while (issue 7).
+      const deleted = await store.transaction(async (tx) => {
+        await retireConfigurations(tx, id.toLowerCase());
+        return tx.controlPlanes.delete(id.toLowerCase());
+      });
       if (!deleted) throw controlPlaneNotFound();
       events.gatewayRemoved(id.toLowerCase());
     },

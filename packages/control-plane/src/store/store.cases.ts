@@ -6,6 +6,7 @@ import { smallTableCases } from './store-small-tables.cases.ts';
 import { transactionCases } from './store-transactions.cases.ts';
 import { analyticsCases } from './store-analytics.cases.ts';
 import { customDomainCases } from './store-custom-domains.cases.ts';
+import { retiredConfigurationCases } from './store-retired-configurations.cases.ts';
 import type { Store } from './types.ts';
 
 /**
@@ -21,6 +22,7 @@ export function storeCases(name: string, open: () => Promise<Store>): void {
     transactionCases(open);
     analyticsCases(open);
     customDomainCases(open);
+    retiredConfigurationCases(open);
   });
 }
 

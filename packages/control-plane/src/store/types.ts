@@ -190,6 +190,20 @@ export interface StoreTx {
     list(filter: { controlPlaneIds?: string[]; geos?: string[] }, page: PageQuery): Promise<{ rows: ConfigurationRow[]; total: number }>;
     delete(id: string): Promise<boolean>;
   };
+  /**
+   * Configurations of deleted control planes, kept so that their id stays readable while the groups
+   * go `terminating` -> `terminated` (issue 7); no foreign key, pruned by age.
+   */
+  retiredConfigurations: {
+    /** Insert, or replace by id. */
+    put(row: ConfigurationRow, retiredAt: number): Promise<void>;
+    get(id: string): Promise<ConfigurationRow | undefined>;
+    getByControlPlane(controlPlaneId: string): Promise<ConfigurationRow[]>;
+    /** In retired_at order. */
+    list(page: PageQuery): Promise<ConfigurationRow[]>;
+    /** Deletes those retired before `before` (epoch ms); returns how many. */
+    prune(before: number): Promise<number>;
+  };
   /** Hostnames handed out, kept forever so that none is ever reused. */
   hostnames: {
     /** Throws StoreConflictError('hostname') if the hostname was ever claimed. */

@@ -74,6 +74,8 @@ export const dataplaneGroupSchema = Type.Object({
   state: StringEnum(GROUP_STATES),
   state_metadata: Type.Optional(Type.Object({ reported_status: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) }, { additionalProperties: false })),
   hostnames: Type.Array(Type.String()),
+  // Gatehouse's (issue 7): the data-plane version serving a ready group; the spec's group allows extra fields.
+  version: Type.Optional(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

@@ -2,6 +2,7 @@ import { STORE_ERRORS, storeError } from '../errors.ts';
 import { initial } from './001-initial.ts';
 import { analytics } from './003-analytics.ts';
 import { customDomains } from './002-custom-domains.ts';
+import { retiredConfigurations } from './004-retired-configurations.ts';
 
 /** One schema step, spelled for each dialect. Never edit a released one: append the next version. */
 export interface Migration {
@@ -11,7 +12,7 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, customDomains, analytics];
+export const MIGRATIONS: readonly Migration[] = [initial, customDomains, analytics, retiredConfigurations];
 
 /** What the runner needs from a driver: a query function inside one exclusive transaction. */
 export interface MigrationTarget {

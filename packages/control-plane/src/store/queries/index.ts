@@ -5,6 +5,7 @@ import { configurationQueries } from './configurations.ts';
 import { controlPlaneQueries } from './control-planes.ts';
 import { customDomainQueries } from './custom-domains.ts';
 import { entityQueries } from './entities.ts';
+import { retiredConfigurationQueries } from './retired-configurations.ts';
 import { hostnameQueries, settingQueries, tokenQueries } from './small-tables.ts';
 
 /** Every store method, written once over an Executor: the drivers differ only below it. */
@@ -12,6 +13,7 @@ export function createQueries(db: Executor): StoreTx {
   return {
     controlPlanes: controlPlaneQueries(db),
     configurations: configurationQueries(db),
+    retiredConfigurations: retiredConfigurationQueries(db),
     hostnames: hostnameQueries(db),
     entities: entityQueries(db),
     tokens: tokenQueries(db),
