@@ -259,6 +259,16 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.locator('section', { has: page.getByRole('heading', { name: 'Basic auth' }) }).getByText('alice-basic').waitFor();
 
+    await page.getByRole('button', { name: 'Add JWT' }).click();
+    await page.getByLabel('Key', { exact: true }).fill('alice-issuer');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('section', { has: page.getByRole('heading', { name: 'JWT' }) }).getByText('alice-issuer (HS256)').waitFor();
+
+    await page.getByRole('button', { name: 'Add HMAC auth' }).click();
+    await page.getByLabel('Username', { exact: true }).fill('alice-hmac');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('section', { has: page.getByRole('heading', { name: 'HMAC auth' }) }).getByText('alice-hmac').waitFor();
+
     await page.getByRole('button', { name: 'Add ACL groups' }).click();
     await page.getByLabel('Group', { exact: true }).fill('admins');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
@@ -270,6 +280,10 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
     assert.deepEqual(basic.map((b: any) => b.username), ['alice-basic']);
     assert.notEqual(basic[0].password, 's3cret-pass', 'the password is stored hashed');
     assert.deepEqual((await platform.api('GET', `${consumer}/acls`)).body.data.map((a: any) => a.group), ['admins']);
+    const jwt = (await platform.api('GET', `${consumer}/jwt`)).body.data;
+    assert.deepEqual(jwt.map((j: any) => [j.key, j.algorithm]), [['alice-issuer', 'HS256']]);
+    assert.ok(jwt[0].secret.length >= 16, 'a secret is generated when the field is left empty');
+    assert.deepEqual((await platform.api('GET', `${consumer}/hmac-auth`)).body.data.map((h: any) => h.username), ['alice-hmac']);
     await shots('credentials');
   });
 

@@ -7,7 +7,7 @@ import { GatewayList } from './pages/gateways/list.tsx';
 import { NewGateway } from './pages/gateways/new.tsx';
 import { GatewayPage } from './pages/gateway/shell.tsx';
 
-// Routes: / (gateways), /gateways/new, /gateways/:id[/services|routes|plugins|consumers[/:cid]|domains].
+// Routes: / (gateways), /gateways/new, /gateways/:id[/services|routes|plugins|consumers[/:cid]|upstreams[/:uid]|domains].
 function Routes({ path }: { path: string }) {
   if (path === '/' || path === '/gateways') return <GatewayList />;
   if (path === '/gateways/new') return <NewGateway />;
