@@ -69,7 +69,6 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
   });
 
   async function sync(controlPlaneId: string): Promise<void> {
-    if (process.env.TRACEPROP) process.stderr.write(`TRACEPROP ev ${controlPlaneId} ${performance.timeOrigin + performance.now()}\n`);
     const controlPlane = await ctx.store.controlPlanes.get(controlPlaneId);
     if (!controlPlane) {
       awaitingReady.delete(controlPlaneId);
@@ -88,7 +87,6 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
       return sink.remove(controlPlaneId);
     }
     const snapshot = await compileSnapshot(ctx.store, controlPlaneId, hostnames);
-    if (process.env.TRACEPROP) process.stderr.write(`TRACEPROP compiled ${controlPlaneId} ${performance.timeOrigin + performance.now()}\n`);
     const isReady = configurations.every((c) => c.dataplane_groups.every((g) => g.state === 'ready'));
     if (!isReady) awaitingReady.set(controlPlaneId, snapshot.hash);
     if (configurations.some((c) => c.dataplane_groups.some((g) => g.state === 'created'))) await markInitializing(ctx.store, controlPlaneId);

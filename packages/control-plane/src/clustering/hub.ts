@@ -306,7 +306,6 @@ export function createClusterHub(options: HubOptions) {
       const current = published.get(snapshot.gatewayId);
       if (current && current.snapshot.hash === snapshot.hash && current.audience === audience) return;
       const p: Published = { snapshot, audience, frame: await encodeMessage({ type: 'snapshot', snapshot }), publishedAt: Date.now() };
-      if (process.env.TRACEPROP) process.stderr.write(`TRACEPROP encoded ${snapshot.gatewayId} ${performance.timeOrigin + performance.now()}\n`);
       published.set(snapshot.gatewayId, p);
       await Promise.all([...peers].filter((peer) => inScope(peer.node.scope, snapshot.gatewayId, p)).map((peer) => deliver(peer, p)));
     },
