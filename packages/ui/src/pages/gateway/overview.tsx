@@ -116,7 +116,7 @@ function NodeTable({ nodes, expectedHash }: { nodes: DataPlaneNode[]; expectedHa
     <>
       {expectedHash && !isZeroHash(expectedHash) && <p class="small muted">Expected config hash <code aria-label="Expected config hash">{expectedHash.slice(0, 12)}</code></p>}
       <div class="table-wrap">
-        <table>
+        <table class="stack">
           <caption class="sr-only">Data-plane nodes</caption>
           <thead><tr><th scope="col">Host</th><th scope="col">Version</th><th scope="col">Config hash</th><th scope="col">Sync</th><th scope="col">Last seen</th></tr></thead>
           <tbody>
@@ -125,10 +125,10 @@ function NodeTable({ nodes, expectedHash }: { nodes: DataPlaneNode[]; expectedHa
               return (
                 <tr key={n.id}>
                   <th scope="row">{n.hostname ?? n.id}</th>
-                  <td>{n.version ?? '—'}</td>
-                  <td><code title={n.config_hash}>{n.config_hash?.slice(0, 12) ?? '—'}</code></td>
-                  <td><span class={`badge badge-${sync.tone}`}>{sync.text}</span></td>
-                  <td>{lastSeen(n.last_ping)}</td>
+                  <td data-label="Version">{n.version ?? '—'}</td>
+                  <td data-label="Config hash"><code title={n.config_hash}>{n.config_hash?.slice(0, 12) ?? '—'}</code></td>
+                  <td data-label="Sync"><span class={`badge badge-${sync.tone}`}>{sync.text}</span></td>
+                  <td data-label="Last seen">{lastSeen(n.last_ping)}</td>
                 </tr>
               );
             })}
