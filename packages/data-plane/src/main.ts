@@ -10,7 +10,8 @@ import { runFleetWorker, type WorkerOptions } from './sync/fleet-worker.ts';
 //     [--tls-port N] [--telemetry <https://host:port>] [--workers N] [--data-dir <dir>]
 // or the environment: GATEHOUSE_CLUSTER_CONTROL_PLANE, GATEHOUSE_CLUSTER_CERT, GATEHOUSE_CLUSTER_CERT_KEY,
 // GATEHOUSE_CLUSTER_CA_CERT, GATEHOUSE_CLUSTER_TELEMETRY_ENDPOINT, GATEHOUSE_PROXY_PORT,
-// GATEHOUSE_PROXY_TLS_PORT, GATEHOUSE_WORKERS (default: one per core), GATEHOUSE_DP_DATA_DIR, GATEHOUSE_LISTEN.
+// GATEHOUSE_PROXY_TLS_PORT, GATEHOUSE_WORKERS (default: one per core), GATEHOUSE_DP_DATA_DIR, GATEHOUSE_LISTEN,
+// GATEHOUSE_STATUS_PORT (`--status-port`: Prometheus `GET /metrics`, shared by the workers; unset: none).
 // The process is a node:cluster primary (the sync client) with worker processes sharing the listeners
 // (sync/fleet-primary.ts); SIGUSR2 replaces the workers one by one (a fleet upgrade, no request lost).
 // Under `npm start`'s supervisor (an IPC channel), it reports its ports and exits with the supervisor.
@@ -31,13 +32,14 @@ export function dataPlaneOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): Fl
       telemetry: { type: 'string' },
       workers: { type: 'string' },
       'data-dir': { type: 'string' },
+      'status-port': { type: 'string' },
     },
   });
   const controlPlane = values['control-plane'] ?? env.GATEHOUSE_CLUSTER_CONTROL_PLANE;
   const certFile = values.cert ?? env.GATEHOUSE_CLUSTER_CERT;
   const keyFile = values.key ?? env.GATEHOUSE_CLUSTER_CERT_KEY;
   if (!controlPlane || !certFile || !keyFile) {
-    throw new Error('usage: data-plane --control-plane <https://host:port> --cert <file> --key <file> [--ca <file>] [--port N] [--tls-port N] [--telemetry <https://host:port>] [--workers N] [--data-dir <dir>]');
+    throw new Error('usage: data-plane --control-plane <https://host:port> --cert <file> --key <file> [--ca <file>] [--port N] [--tls-port N] [--telemetry <https://host:port>] [--workers N] [--data-dir <dir>] [--status-port N]');
   }
   const rawPort = values.port ?? env.GATEHOUSE_PROXY_PORT ?? '8000';
   const port = Number(rawPort);
@@ -45,6 +47,9 @@ export function dataPlaneOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): Fl
   const rawTlsPort = values['tls-port'] ?? env.GATEHOUSE_PROXY_TLS_PORT;
   const tlsPort = rawTlsPort === undefined || rawTlsPort === '' ? undefined : Number(rawTlsPort);
   if (tlsPort !== undefined && (!Number.isInteger(tlsPort) || tlsPort < 0 || tlsPort > 65535)) throw new Error(`--tls-port must be a port number (0-65535), got '${rawTlsPort}'`);
+  const rawStatusPort = values['status-port'] ?? env.GATEHOUSE_STATUS_PORT;
+  const statusPort = rawStatusPort === undefined || rawStatusPort === '' ? undefined : Number(rawStatusPort);
+  if (statusPort !== undefined && (!Number.isInteger(statusPort) || statusPort < 0 || statusPort > 65535)) throw new Error(`--status-port must be a port number (0-65535), got '${rawStatusPort}'`);
   const rawWorkers = values.workers ?? (env.GATEHOUSE_WORKERS || String(availableParallelism()));
   const workers = Number(rawWorkers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`--workers must be a whole number from 1 to 256, got '${rawWorkers}'`);
@@ -55,6 +60,7 @@ export function dataPlaneOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): Fl
     caFile: values.ca ?? env.GATEHOUSE_CLUSTER_CA_CERT,
     port,
     tlsPort,
+    statusPort,
     workers,
     telemetryUrl: values.telemetry ?? (env.GATEHOUSE_CLUSTER_TELEMETRY_ENDPOINT || undefined),
     host: env.GATEHOUSE_LISTEN || '127.0.0.1',
@@ -77,8 +83,9 @@ if (import.meta.main && cluster.isWorker) {
   }
   const node = await runFleetPrimary(options);
   const https = node.tlsPort === undefined ? [] : [`  HTTPS:  https://${options.host}:${node.tlsPort}`];
+  if (node.statusPort !== undefined) https.push(`  Status: http://${options.host}:${node.statusPort}/metrics  (one worker answers each scrape)`);
   process.stdout.write([`Gatehouse data plane ${VERSION} (node ${node.nodeId}, ${options.workers} worker${options.workers === 1 ? '' : 's'})`, `  Proxy:  http://${options.host}:${node.port}`, ...https, `  Control plane: ${options.controlPlane}`].join('\n') + '\n');
-  process.send?.({ type: 'listening', port: node.port, tlsPort: node.tlsPort, nodeId: node.nodeId });
+  process.send?.({ type: 'listening', port: node.port, tlsPort: node.tlsPort, statusPort: node.statusPort, nodeId: node.nodeId });
 
   let isStopping = false;
   const stop = async () => {

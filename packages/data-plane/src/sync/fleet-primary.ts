@@ -27,6 +27,12 @@ export interface FleetNodeOptions extends RunDataPlaneOptions {
   workers: number;
   tlsPort?: number;
   telemetryUrl?: string;
+  /**
+   * Kong's status listener (`GET /metrics`), opened by every worker on this one port like the proxy
+   * ports: a scrape is answered by one worker (node:cluster hands connections round-robin) and shows
+   * that worker's series.
+   */
+  statusPort?: number;
 }
 
 const RESTART_DELAY_MS = 1000;
@@ -99,10 +105,11 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
     certFile: options.certFile,
     keyFile: options.keyFile,
     caFile: options.caFile,
+    statusPort: options.statusPort,
   };
 
   /** Forks a worker and resolves with its ports once it serves the current state. */
-  function fork(): Promise<{ worker: Worker; port: number; tlsPort?: number }> {
+  function fork(): Promise<{ worker: Worker; port: number; tlsPort?: number; statusPort?: number }> {
     const worker = cluster.fork({ GATEHOUSE_DP_WORKER_OPTIONS: JSON.stringify(workerOptions) });
     const detach = limits.attach(worker);
     worker.once('exit', detach);
@@ -111,7 +118,7 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
         if (message?.type === 'gatehouse:hello') {
           live.add(worker);
           worker.send({ type: 'gatehouse:state', snapshots: [...snapshots.values()], challenges: Object.fromEntries(challenges), certificates } satisfies ToWorker);
-        } else if (message?.type === 'gatehouse:listening') resolve({ worker, port: message.port, tlsPort: message.tlsPort });
+        } else if (message?.type === 'gatehouse:listening') resolve({ worker, port: message.port, tlsPort: message.tlsPort, statusPort: message.statusPort });
       });
       worker.once('exit', (code, signal) => {
         live.delete(worker);
@@ -157,6 +164,7 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
     nodeId,
     port: started[0].port,
     tlsPort: started[0].tlsPort,
+    statusPort: started[0].statusPort,
     get workers(): number[] {
       return [...live].map((w) => w.process.pid ?? 0);
     },

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Agent } from 'undici';
 import { pino } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
+import { flushQueues } from '@gatehouse/plugins';
 import { createDataPlane, type DataPlane } from '../server/data-plane.ts';
 import { createHttpReporter } from '../telemetry/reporter.ts';
 import { rateLimitFromEnv } from '../limits/config.ts';
@@ -22,7 +23,7 @@ export type ToWorker =
   | { type: 'gatehouse:drain' };
 
 /** Worker -> primary. */
-export type FromWorker = { type: 'gatehouse:hello' } | { type: 'gatehouse:listening'; port: number; tlsPort?: number };
+export type FromWorker = { type: 'gatehouse:hello' } | { type: 'gatehouse:listening'; port: number; tlsPort?: number; statusPort?: number };
 
 /** What the primary hands every worker (in GATEHOUSE_DP_WORKER_OPTIONS). */
 export interface WorkerOptions {
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   certFile: string;
   keyFile: string;
   caFile?: string;
+  /** Kong's status listener (`GET /metrics`), shared by the workers like the proxy ports; none when absent. */
+  statusPort?: number;
 }
 
 function apply(dp: DataPlane, message: ToWorker, log: pino.Logger): void {
@@ -79,7 +82,7 @@ export async function runFleetWorker(options: WorkerOptions): Promise<void> {
   }
   // The platform rate limit per gateway counts through the primary (every worker of this node) or in Redis.
   const rateLimit = rateLimitFromEnv(process.env, { isIpcWorker: true });
-  const dp = createDataPlane({ host: options.host, port: options.port, tlsPort: options.tlsPort, maxBodyBytes: options.maxBodyBytes, version: options.version, logger, telemetry, rateLimit });
+  const dp = createDataPlane({ host: options.host, port: options.port, tlsPort: options.tlsPort, maxBodyBytes: options.maxBodyBytes, version: options.version, logger, telemetry, rateLimit, statusPort: options.statusPort });
   const send = (message: FromWorker): void => void process.send?.(message);
   let isDraining = false;
 
@@ -89,6 +92,9 @@ export async function runFleetWorker(options: WorkerOptions): Promise<void> {
     // Closing the listeners tells the primary to stop handing this worker connections; requests in
     // flight finish (data-plane.ts gives them a grace period), telemetry is flushed on the way out.
     await dp.close();
+    // Log plugins' queues (http-log...) send what they hold before the process goes: a graceful stop
+    // or a rolling restart loses no log entry.
+    await flushQueues().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'log queues could not be flushed'));
     process.exit(0);
   };
 
@@ -101,8 +107,8 @@ export async function runFleetWorker(options: WorkerOptions): Promise<void> {
     });
     send({ type: 'gatehouse:hello' });
   });
-  const { port, tlsPort } = await dp.listen();
-  send({ type: 'gatehouse:listening', port, tlsPort });
+  const { port, tlsPort, statusPort } = await dp.listen();
+  send({ type: 'gatehouse:listening', port, tlsPort, statusPort });
   process.on('SIGTERM', () => void drain());
   process.on('SIGINT', () => void drain());
   process.on('disconnect', () => void drain());
