@@ -77,3 +77,52 @@ export function createSnapshotCache(dir: string) {
   };
 }
 export type SnapshotCache = ReturnType<typeof createSnapshotCache>;
+
+/**
+ * Keeps the disk cache in step in the background, so that applying a snapshot (and reporting it)
+ * never waits for the disk: one file operation at a time, and only the latest state of each gateway
+ * (a snapshot applied while an older one of the same gateway waits replaces it; a removal cancels it).
+ * A flood of snapshots at connect is served at once and written behind.
+ * @example
+ * const writer = createCacheWriter(cache, (id, err) => log.error({ id, err }, 'cache write failed'));
+ * writer.write(snapshot); writer.remove(oldId); await writer.flush();
+ */
+export function createCacheWriter(cache: Pick<SnapshotCache, 'write' | 'remove'>, onError: (gatewayId: string, err: Error) => void) {
+  /** gatewayId -> the snapshot to write, or null to remove the file. */
+  const pending = new Map<string, Snapshot | null>();
+  let draining: Promise<void> | null = null;
+
+  async function drain(): Promise<void> {
+    for (let next = pending.entries().next(); !next.done; next = pending.entries().next()) {
+      const [gatewayId, snapshot] = next.value;
+      pending.delete(gatewayId);
+      try {
+        if (snapshot === null) await cache.remove(gatewayId);
+        else await cache.write(snapshot);
+      } catch (err) {
+        onError(gatewayId, err as Error);
+      }
+    }
+  }
+  function kick(): void {
+    draining ??= drain().finally(() => {
+      draining = null;
+      if (pending.size > 0) kick();
+    });
+  }
+
+  return {
+    write(snapshot: Snapshot): void {
+      pending.set(snapshot.gatewayId, snapshot);
+      kick();
+    },
+    remove(gatewayId: string): void {
+      pending.set(gatewayId, null);
+      kick();
+    },
+    /** Resolves once everything asked for so far is on disk (shutdown, tests). */
+    async flush(): Promise<void> {
+      while (draining !== null) await draining;
+    },
+  };
+}

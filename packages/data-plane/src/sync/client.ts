@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import type { DataPlane } from '../server/data-plane.ts';
-import type { SnapshotCache } from './cache.ts';
+import { createCacheWriter, type SnapshotCache } from './cache.ts';
 import { CLOSE, HEARTBEAT_MS, MAX_FRAME_BYTES, OUTLET_PATH, decodeMessage, encodeMessage, type ControlPlaneMessage, type DataPlaneMessage } from './protocol.ts';
 
 // The data plane's side of clustering: connect with the client certificate, say who we are, apply
@@ -55,6 +55,10 @@ export function createSyncClient(options: SyncClientOptions) {
   let isStopped = false;
   let isConnected = false;
   let connections = 0;
+  // What this node serves (gatewayId -> hash), kept here so that a snapshot is checked against it in
+  // O(1) rather than by listing every gateway the data plane holds.
+  const served = new Map<string, string>();
+  const cacheWriter = createCacheWriter(options.cache, (gatewayId, err) => log.error({ gatewayId, err: err.message }, 'could not update the snapshot cache; still serving'));
 
   const base = new URL(options.controlPlane);
   base.protocol = base.protocol === 'http:' || base.protocol === 'ws:' ? 'ws:' : 'wss:';
@@ -68,7 +72,7 @@ export function createSyncClient(options: SyncClientOptions) {
 
   /** Serves what the disk cache holds; refuses (and says so) any file that fails its checksum. */
   async function loadCache(): Promise<number> {
-    let served = 0;
+    let count = 0;
     for (const entry of await options.cache.readAll()) {
       if (!entry.ok) {
         log.error({ file: entry.file, reason: entry.reason }, 'cached snapshot refused; not serving it, waiting for the control plane to send this gateway again');
@@ -76,28 +80,31 @@ export function createSyncClient(options: SyncClientOptions) {
       }
       try {
         options.dataPlane.applySnapshot(entry.snapshot);
-        served++;
+        count++;
       } catch (err) {
         log.error({ gatewayId: entry.snapshot.gatewayId, err: (err as Error).message, code: (err as { code?: string }).code }, 'cached snapshot could not be loaded; waiting for the control plane');
       }
     }
-    if (served > 0) log.info({ gateways: served }, 'serving cached snapshots until the control plane answers');
-    return served;
+    if (count > 0) log.info({ gateways: count }, 'serving cached snapshots until the control plane answers');
+    for (const [gatewayId, hash] of options.dataPlane.gatewayHashes()) served.set(gatewayId, hash);
+    return count;
   }
 
   async function applyOne(snapshot: Snapshot): Promise<void> {
-    const current = options.dataPlane.gatewayHashes().get(snapshot.gatewayId);
-    if (current !== snapshot.hash) {
+    const isNew = served.get(snapshot.gatewayId) !== snapshot.hash;
+    if (isNew) {
       try {
         options.dataPlane.applySnapshot(snapshot);
+        served.set(snapshot.gatewayId, snapshot.hash);
       } catch (err) {
         const code = (err as { code?: string }).code ?? 'ERR_DP_SNAPSHOT_INVALID';
         log.error({ gatewayId: snapshot.gatewayId, hash: snapshot.hash, code, err: (err as Error).message }, 'snapshot refused; still serving the previous one');
         return send({ type: 'error', code, message: (err as Error).message, gatewayId: snapshot.gatewayId, hash: snapshot.hash });
       }
     }
+    // Written behind: the report (and the next message) does not wait for the disk.
+    if (isNew) cacheWriter.write(snapshot);
     await send({ type: 'applied', hashes: { [snapshot.gatewayId]: snapshot.hash } });
-    if (current !== snapshot.hash) await options.cache.write(snapshot);
   }
 
   async function removeAll(gatewayIds: string[]): Promise<void> {
@@ -105,10 +112,11 @@ export function createSyncClient(options: SyncClientOptions) {
     const hashes: Record<string, string> = {};
     for (const id of gatewayIds) {
       options.dataPlane.removeGateway(id);
+      served.delete(id);
+      cacheWriter.remove(id);
       hashes[id] = '';
     }
     await send({ type: 'applied', hashes });
-    for (const id of gatewayIds) await options.cache.remove(id);
   }
 
   async function onMessage(message: ControlPlaneMessage): Promise<void> {
@@ -118,7 +126,7 @@ export function createSyncClient(options: SyncClientOptions) {
       case 'remove':
         return removeAll(message.gatewayIds);
       case 'inventory':
-        return removeAll([...options.dataPlane.gatewayHashes().keys()].filter((id) => !(id in message.hashes)));
+        return removeAll([...served.keys()].filter((id) => !(id in message.hashes)));
       case 'acme_challenges':
         for (const [token, keyAuthorization] of Object.entries(message.challenges)) options.dataPlane.setAcmeChallenge(token, keyAuthorization);
         return;
@@ -185,7 +193,7 @@ export function createSyncClient(options: SyncClientOptions) {
       connections++;
       attempt = 0;
       log.info({ controlPlane: options.controlPlane }, 'connected to the control plane');
-      const hashes = Object.fromEntries(options.dataPlane.gatewayHashes());
+      const hashes = Object.fromEntries(served);
       void send({ type: 'basic_info', plugins: options.plugins, hashes });
       heartbeat = setInterval(() => {
         if (Date.now() - lastSeen > heartbeatMs * 3) {
@@ -247,6 +255,7 @@ export function createSyncClient(options: SyncClientOptions) {
           }, 1000).unref();
         });
       }
+      await cacheWriter.flush();
     },
   };
 }
