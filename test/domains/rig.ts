@@ -19,6 +19,8 @@ export interface Rig {
   directoryUrl: string;
   /** CA of Pebble's (and the pass-through's) own TLS listener. */
   listenerCa: string;
+  /** The same CA as a file (GATEHOUSE_ACME_CA_FILE), removed by stop(). */
+  listenerCaFile: string;
   /** Pebble's issuing root, from /roots/0 (regenerated at each start). */
   rootPem: string;
   dnsServer: string;
@@ -47,7 +49,8 @@ export async function rigMissing(): Promise<string | null> {
   return null;
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port (to hand to a process that must know another's port before it starts). */
+export async function freePort(): Promise<number> {
   const server = createNetServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -152,6 +155,7 @@ export async function startRig(httpPort: number): Promise<Rig> {
     return {
       directoryUrl: `https://127.0.0.1:${frontPort}/dir`,
       listenerCa,
+      listenerCaFile: join(dir, 'ca.pem'),
       rootPem,
       dnsServer: `127.0.0.1:${dnsPort}`,
       dns: {
