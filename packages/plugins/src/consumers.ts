@@ -1,5 +1,5 @@
 import type { BasicAuthCredential, Consumer, ConsumerGroup, HmacAuthCredential, JwtCredential, Snapshot, SnapshotKeyAuth } from '@gatehouse/schema';
-import type { AuthCredential, PluginContext, PluginResponse } from './kit.ts';
+import type { AuthCredential, CompileEnv, PluginContext, PluginResponse } from './kit.ts';
 
 // Consumers and credentials of a snapshot, indexed once per snapshot load so auth plugins only look
 // things up per request. Kong's `kong.client.authenticate` and its consumer headers (kong/constants.lua
@@ -116,3 +116,27 @@ export function failAuthentication(ctx: PluginContext, anonymous: Anonymous, sta
 
 /** With `anonymous` set, auth plugins are OR-ed: a later one skips once a credential is accepted. */
 export const isAlreadyAuthenticated = (ctx: PluginContext, anonymous: Anonymous): boolean => anonymous.name !== null && anonymous.name !== '' && ctx.credential !== null;
+
+/** What every credential plugin compiles: the consumer index, its `anonymous` and its 401 challenge. */
+export interface CredentialAuth {
+  consumers: ConsumerIndex;
+  anonymous: Anonymous;
+  /** `WWW-Authenticate: <scheme>`, with ` realm="<realm>"` when a realm is configured. */
+  challenge: Record<string, string>;
+}
+
+/**
+ * Compiles the part every credential plugin shares; spread it into the plugin's state.
+ * @example compile: (config, env) => ({ ...compileCredentialAuth(env, config, 'Basic'), isHidden: config.hide_credentials })
+ */
+export function compileCredentialAuth(env: CompileEnv, config: { anonymous?: string | null; realm?: string | null }, scheme: string): CredentialAuth {
+  const consumers = env.consumers ?? EMPTY_CONSUMER_INDEX;
+  return {
+    consumers,
+    anonymous: resolveAnonymous(consumers, config.anonymous),
+    challenge: { 'WWW-Authenticate': config.realm === null || config.realm === undefined ? scheme : `${scheme} realm="${config.realm}"` },
+  };
+}
+
+/** A credential plugin's 401 with its challenge, or the anonymous consumer when configured. */
+export const rejectCredentials = (ctx: PluginContext, auth: CredentialAuth, message: string): PluginResponse | undefined => failAuthentication(ctx, auth.anonymous, 401, message, auth.challenge);

@@ -1,17 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { definePlugin, type PluginContext, type PluginResponse } from '../kit.ts';
-import { authenticate, EMPTY_CONSUMER_INDEX, failAuthentication, isAlreadyAuthenticated, resolveAnonymous, type Anonymous, type ConsumerIndex } from '../consumers.ts';
+import { authenticate, compileCredentialAuth, isAlreadyAuthenticated, rejectCredentials, type CredentialAuth } from '../consumers.ts';
 import { basicAuthSchema } from './schema.ts';
 
 // Kong's basic-auth (kong/plugins/basic-auth/access.lua; reference §5.4): Proxy-Authorization is
 // tried first, then Authorization; every failure is 401 `Unauthorized`. Passwords are stored as
 // hex SHA-1 of (password .. consumer id) and compared in constant time.
 
-interface State {
-  consumers: ConsumerIndex;
-  anonymous: Anonymous;
+interface State extends CredentialAuth {
   isHidden: boolean;
-  challenge: Record<string, string>;
 }
 
 const BASIC = /^\s*[Bb]asic\s*(.+)/;
@@ -35,7 +32,7 @@ function isPasswordValid(stored: string, password: string, consumerId: string): 
 function access(ctx: PluginContext, state: State): PluginResponse | undefined {
   if (isAlreadyAuthenticated(ctx, state.anonymous)) return undefined;
   const h = ctx.headers;
-  if (h['authorization'] === undefined && h['proxy-authorization'] === undefined) return failAuthentication(ctx, state.anonymous, 401, 'Unauthorized', state.challenge);
+  if (h['authorization'] === undefined && h['proxy-authorization'] === undefined) return rejectCredentials(ctx, state, 'Unauthorized');
   let header = 'proxy-authorization';
   let given = parse(h[header]);
   let credential = given === null ? undefined : state.consumers.basicAuth.get(given[0]);
@@ -44,10 +41,10 @@ function access(ctx: PluginContext, state: State): PluginResponse | undefined {
     given = parse(h[header]);
     credential = given === null ? undefined : state.consumers.basicAuth.get(given[0]);
   }
-  if (given === null) return failAuthentication(ctx, state.anonymous, 401, 'Unauthorized', state.challenge);
+  if (given === null) return rejectCredentials(ctx, state, 'Unauthorized');
   if (state.isHidden) delete h[header];
   const consumer = credential === undefined ? undefined : state.consumers.byId.get(credential.consumer.id);
-  if (credential === undefined || consumer === undefined || !isPasswordValid(credential.password, given[1], consumer.id)) return failAuthentication(ctx, state.anonymous, 401, 'Unauthorized', state.challenge);
+  if (credential === undefined || consumer === undefined || !isPasswordValid(credential.password, given[1], consumer.id)) return rejectCredentials(ctx, state, 'Unauthorized');
   authenticate(ctx, consumer, { id: credential.id, consumerId: consumer.id, identifier: credential.username });
   return undefined;
 }
@@ -57,14 +54,6 @@ export default definePlugin({
   priority: 1100,
   schema: basicAuthSchema,
   setsConsumer: true,
-  compile: (config, env): State => {
-    const consumers = env.consumers ?? EMPTY_CONSUMER_INDEX;
-    return {
-      consumers,
-      anonymous: resolveAnonymous(consumers, config.anonymous),
-      isHidden: config.hide_credentials,
-      challenge: { 'WWW-Authenticate': config.realm === null ? 'Basic' : `Basic realm="${config.realm}"` },
-    };
-  },
+  compile: (config, env): State => ({ ...compileCredentialAuth(env, config, 'Basic'), isHidden: config.hide_credentials }),
   access,
 });

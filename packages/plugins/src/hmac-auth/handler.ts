@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { definePlugin, type Headers, type PluginContext, type PluginResponse } from '../kit.ts';
-import { authenticate, EMPTY_CONSUMER_INDEX, failAuthentication, isAlreadyAuthenticated, resolveAnonymous, type Anonymous, type ConsumerIndex } from '../consumers.ts';
+import { authenticate, compileCredentialAuth, isAlreadyAuthenticated, rejectCredentials, type CredentialAuth } from '../consumers.ts';
 import { hmacAuthSchema, type HmacAlgorithm } from './schema.ts';
 
 // Kong's hmac-auth (kong/plugins/hmac-auth/access.lua; reference §5.6). Order of checks as Kong's:
@@ -18,16 +18,13 @@ const PARAMS = /\s*[Hh]mac\s*username="([^"]+)",\s*algorithm="([^"]+)",\s*header
 
 const DIGESTS: Readonly<Record<HmacAlgorithm, string>> = { 'hmac-sha1': 'sha1', 'hmac-sha224': 'sha224', 'hmac-sha256': 'sha256', 'hmac-sha384': 'sha384', 'hmac-sha512': 'sha512' };
 
-interface State {
-  consumers: ConsumerIndex;
-  anonymous: Anonymous;
+interface State extends CredentialAuth {
   isHidden: boolean;
   clockSkewMs: number;
   isBodyValidated: boolean;
   enforced: string[];
   /** Allowed algorithm -> node:crypto digest name. */
   algorithms: ReadonlyMap<string, string>;
-  challenge: Record<string, string>;
 }
 
 interface Params {
@@ -104,8 +101,8 @@ function access(ctx: PluginContext, state: State): PluginResponse | undefined {
   const h = ctx.headers;
   const authorization = first(h['authorization']);
   const proxyAuthorization = first(h['proxy-authorization']);
-  if (authorization === undefined && proxyAuthorization === undefined) return failAuthentication(ctx, state.anonymous, 401, 'Unauthorized', state.challenge);
-  if (!isDateValid(first(h['x-date']), state.clockSkewMs) && !isDateValid(first(h['date']), state.clockSkewMs)) return failAuthentication(ctx, state.anonymous, 401, NO_DATE, state.challenge);
+  if (authorization === undefined && proxyAuthorization === undefined) return rejectCredentials(ctx, state, 'Unauthorized');
+  if (!isDateValid(first(h['x-date']), state.clockSkewMs) && !isDateValid(first(h['date']), state.clockSkewMs)) return rejectCredentials(ctx, state, NO_DATE);
   let params = parse(proxyAuthorization);
   if (params !== null) {
     if (state.isHidden) delete h['proxy-authorization'];
@@ -114,13 +111,13 @@ function access(ctx: PluginContext, state: State): PluginResponse | undefined {
     // Kong clears Authorization whenever Proxy-Authorization held no parameters.
     if (state.isHidden) delete h['authorization'];
   }
-  if (params === null || !areParamsValid(params, state)) return failAuthentication(ctx, state.anonymous, 401, NOT_VALID, state.challenge);
+  if (params === null || !areParamsValid(params, state)) return rejectCredentials(ctx, state, NOT_VALID);
   const credential = state.consumers.hmacAuth.get(params.username);
-  if (credential === undefined) return failAuthentication(ctx, state.anonymous, 401, NOT_VALID, state.challenge);
-  if (!isSignatureValid(ctx, params, state.algorithms.get(params.algorithm)!, credential.secret)) return failAuthentication(ctx, state.anonymous, 401, NOT_SAME, state.challenge);
-  if (state.isBodyValidated && !isBodyValid(ctx)) return failAuthentication(ctx, state.anonymous, 401, NOT_SAME, state.challenge);
+  if (credential === undefined) return rejectCredentials(ctx, state, NOT_VALID);
+  if (!isSignatureValid(ctx, params, state.algorithms.get(params.algorithm)!, credential.secret)) return rejectCredentials(ctx, state, NOT_SAME);
+  if (state.isBodyValidated && !isBodyValid(ctx)) return rejectCredentials(ctx, state, NOT_SAME);
   const consumer = state.consumers.byId.get(credential.consumer.id);
-  if (consumer === undefined) return failAuthentication(ctx, state.anonymous, 401, NOT_VALID, state.challenge);
+  if (consumer === undefined) return rejectCredentials(ctx, state, NOT_VALID);
   authenticate(ctx, consumer, { id: credential.id, consumerId: consumer.id, identifier: credential.username });
   return undefined;
 }
@@ -131,18 +128,13 @@ export default definePlugin({
   schema: hmacAuthSchema,
   setsConsumer: true,
   needsBody: (config) => config.validate_request_body,
-  compile: (config, env): State => {
-    const consumers = env.consumers ?? EMPTY_CONSUMER_INDEX;
-    return {
-      consumers,
-      anonymous: resolveAnonymous(consumers, config.anonymous),
-      isHidden: config.hide_credentials,
-      clockSkewMs: config.clock_skew * 1000,
-      isBodyValidated: config.validate_request_body,
-      enforced: config.enforce_headers,
-      algorithms: new Map(config.algorithms.map((a) => [a, DIGESTS[a]])),
-      challenge: { 'WWW-Authenticate': config.realm === null || config.realm === undefined ? 'hmac' : `hmac realm="${config.realm}"` },
-    };
-  },
+  compile: (config, env): State => ({
+    ...compileCredentialAuth(env, config, 'hmac'),
+    isHidden: config.hide_credentials,
+    clockSkewMs: config.clock_skew * 1000,
+    isBodyValidated: config.validate_request_body,
+    enforced: config.enforce_headers,
+    algorithms: new Map(config.algorithms.map((a) => [a, DIGESTS[a]])),
+  }),
   access,
 });

@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type { Consumer, JwtCredential } from '@gatehouse/schema';
 import { definePlugin, parseQuery, type PluginContext, type PluginResponse } from '../kit.ts';
-import { authenticate, EMPTY_CONSUMER_INDEX, failAuthentication, isAlreadyAuthenticated, resolveAnonymous, type Anonymous } from '../consumers.ts';
+import { authenticate, compileCredentialAuth, failAuthentication, isAlreadyAuthenticated, type Anonymous } from '../consumers.ts';
 import { jwtSchema, type JwtConfig } from './schema.ts';
 
 // Kong's jwt (kong/plugins/jwt/handler.lua, jwt_parser.lua; reference §5.5). Errors are
@@ -186,19 +186,18 @@ export default definePlugin({
   schema: jwtSchema,
   setsConsumer: true,
   compile: (config, env): State => {
-    const consumers = env.consumers ?? EMPTY_CONSUMER_INDEX;
-    const base = config.realm === null ? 'Bearer' : `Bearer realm="${config.realm}"`;
+    const { consumers, anonymous, challenge } = compileCredentialAuth(env, config, 'Bearer');
     const verifyClaims = config.claims_to_verify ?? [];
     return {
       config,
       secrets: compileSecrets(config, consumers.jwt.values(), consumers.byId),
-      anonymous: resolveAnonymous(consumers, config.anonymous),
+      anonymous,
       headers: config.header_names.map((h) => h.toLowerCase()),
       cookies: config.cookie_names,
       verifyExp: verifyClaims.includes('exp'),
       verifyNbf: verifyClaims.includes('nbf'),
-      challenge: { 'WWW-Authenticate': base },
-      invalidToken: { 'WWW-Authenticate': `${base} error="invalid_token"` },
+      challenge,
+      invalidToken: { 'WWW-Authenticate': `${challenge['WWW-Authenticate']} error="invalid_token"` },
     };
   },
   access,

@@ -1,5 +1,5 @@
 import { definePlugin, encodeQuery, parseQuery, type PluginContext, type PluginResponse } from '../kit.ts';
-import { authenticate, EMPTY_CONSUMER_INDEX, failAuthentication, isAlreadyAuthenticated, resolveAnonymous, type Anonymous, type ConsumerIndex } from '../consumers.ts';
+import { authenticate, compileCredentialAuth, isAlreadyAuthenticated, rejectCredentials, type CredentialAuth } from '../consumers.ts';
 import { MultipartBody, multipartBoundary } from '../request-transformer/multipart.ts';
 import { bodyKind } from '../request-transformer/body.ts';
 import { keyAuthSchema, type KeyAuthConfig } from './schema.ts';
@@ -14,12 +14,9 @@ interface KeyName {
   headers: string[];
 }
 
-interface State {
+interface State extends CredentialAuth {
   names: KeyName[];
   config: KeyAuthConfig;
-  consumers: ConsumerIndex;
-  anonymous: Anonymous;
-  challenge: Record<string, string>;
 }
 
 const NOT_FOUND = Symbol('not found');
@@ -125,18 +122,18 @@ function access(ctx: PluginContext, state: State): PluginResponse | undefined {
       }
       found = fromBody(params, key);
     }
-    if (found === DUPLICATE) return failAuthentication(ctx, state.anonymous, 401, 'Duplicate API key found', state.challenge);
+    if (found === DUPLICATE) return rejectCredentials(ctx, state, 'Duplicate API key found');
     if (found !== NOT_FOUND) {
       at = key;
       break;
     }
   }
-  if (found === NOT_FOUND || found === '' || at === null) return failAuthentication(ctx, state.anonymous, 401, 'No API key found in request', state.challenge);
+  if (found === NOT_FOUND || found === '' || at === null) return rejectCredentials(ctx, state, 'No API key found in request');
   if (config.hide_credentials) hideCredential(ctx, at, config.key_in_body && !isBodyParsed ? bodyParams(ctx) : params);
   const credential = state.consumers.keyAuth.get(found);
   // Keys that expired while this snapshot is served are unknown keys (Kong's ttl).
   const consumer = credential === undefined || (credential.expires_at !== null && credential.expires_at * 1000 <= Date.now()) ? undefined : state.consumers.byId.get(credential.consumer.id);
-  if (credential === undefined || consumer === undefined) return failAuthentication(ctx, state.anonymous, 401, 'Unauthorized', state.challenge);
+  if (credential === undefined || consumer === undefined) return rejectCredentials(ctx, state, 'Unauthorized');
   authenticate(ctx, consumer, { id: credential.id, consumerId: consumer.id, identifier: credential.id });
   return undefined;
 }
@@ -147,19 +144,14 @@ export default definePlugin({
   schema: keyAuthSchema,
   setsConsumer: true,
   needsBody: (config) => config.key_in_body,
-  compile: (config, env): State => {
-    const consumers = env.consumers ?? EMPTY_CONSUMER_INDEX;
-    return {
-      names: config.key_names.map((name) => {
-        const lower = name.toLowerCase();
-        const dashed = lower.replace(/_/g, '-');
-        return { name, headers: dashed === lower ? [lower] : [lower, dashed] };
-      }),
-      config,
-      consumers,
-      anonymous: resolveAnonymous(consumers, config.anonymous),
-      challenge: { 'WWW-Authenticate': config.realm === null || config.realm === undefined ? 'Key' : `Key realm="${config.realm}"` },
-    };
-  },
+  compile: (config, env): State => ({
+    ...compileCredentialAuth(env, config, 'Key'),
+    names: config.key_names.map((name) => {
+      const lower = name.toLowerCase();
+      const dashed = lower.replace(/_/g, '-');
+      return { name, headers: dashed === lower ? [lower] : [lower, dashed] };
+    }),
+    config,
+  }),
   access,
 });
