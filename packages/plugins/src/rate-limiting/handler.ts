@@ -1,14 +1,12 @@
 import { definePlugin, type PluginContext, type PluginResponse } from '../kit.ts';
 import { EMPTY_CONSUMER_INDEX, type ConsumerIndex } from '../consumers.ts';
-import { localCounters, redisCounters, secondsLeft, windowStart, WINDOW_SECONDS, type Counters } from './policies.ts';
+import { counterPrefix, countersFor, identifyConsumer, secondsLeft, windowStart, WINDOW_SECONDS, type Counters } from './policies.ts';
 import { PERIODS, rateLimitingSchema, type Period, type RateLimitingConfig } from './schema.ts';
 
 // Kong's rate-limiting (kong/plugins/rate-limiting/handler.lua; reference §5.8). Usage is read for
 // every configured window; a request is blocked when any window has nothing left (and then not
 // counted), otherwise every window is incremented after the decision. Counter keys are scoped by
 // the plugin instance's own route and service, and by the gateway.
-
-const NO_ID = '00000000-0000-0000-0000-000000000000';
 
 interface State {
   config: RateLimitingConfig;
@@ -27,15 +25,14 @@ interface State {
 /** Kong's get_identifier; the client address when the chosen one is absent. */
 function identify(ctx: PluginContext, state: State): string {
   const by = state.config.limit_by;
-  let id: string | null | undefined = null;
-  if (by === 'consumer') id = ctx.consumer?.id ?? ctx.credential?.id;
-  else if (by === 'credential') id = ctx.credential?.id;
-  else if (by === 'service') id = ctx.serviceId;
+  let id: string | null | undefined;
+  if (by === 'service') id = ctx.serviceId;
   else if (by === 'header') {
     const v = ctx.headers[state.headerName!];
     id = Array.isArray(v) ? v[0] : v;
   } else if (by === 'path') id = ctx.rawPath === state.config.path ? ctx.rawPath : null;
   else if (by === 'consumer-group') id = ctx.consumer === null ? null : state.consumers.consumerGroups.get(ctx.consumer.id)?.[0]?.id;
+  else return identifyConsumer(ctx, by);
   return id === null || id === undefined || id === '' ? ctx.clientIp : id;
 }
 
@@ -113,8 +110,6 @@ export default definePlugin({
   schema: rateLimitingSchema,
   compile: (config, env): State => {
     const periods = PERIODS.filter((p) => config[p] !== undefined && config[p] !== null);
-    const route = env.instance?.routeId ?? NO_ID;
-    const service = env.instance?.serviceId ?? NO_ID;
     return {
       config,
       periods,
@@ -122,8 +117,8 @@ export default definePlugin({
       ttls: periods.map((p) => WINDOW_SECONDS[p]),
       limitHeaders: periods.map((p) => `x-ratelimit-limit-${p}`),
       remainingHeaders: periods.map((p) => `x-ratelimit-remaining-${p}`),
-      prefix: `ratelimit:${env.gatewayId}:${route}:${service}:`,
-      counters: config.policy === 'redis' ? redisCounters(config.redis) : localCounters,
+      prefix: counterPrefix('ratelimit', env),
+      counters: countersFor(config),
       consumers: env.consumers ?? EMPTY_CONSUMER_INDEX,
       headerName: config.header_name === undefined || config.header_name === null ? null : config.header_name.toLowerCase(),
     };

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { CompileEnv, PluginContext } from '../kit.ts';
 import type { Period, RedisConfig } from './schema.ts';
 
 // Counters of the rate-limiting plugins (kong/plugins/rate-limiting/policies/init.lua): fixed
@@ -132,4 +133,20 @@ export async function closeRedisClients(): Promise<void> {
   const all = [...clients.values()];
   clients.clear();
   await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+}
+
+/** The counters of a plugin's `policy` (both rate-limiting plugins). */
+export const countersFor = (config: { policy: string; redis: RedisConfig }): Counters => (config.policy === 'redis' ? redisCounters(config.redis) : localCounters);
+
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Counter keys of a plugin instance are scoped by the gateway and its own route and service: `<kind>:<gateway>:<route>:<service>:`. */
+export const counterPrefix = (kind: string, env: CompileEnv): string => `${kind}:${env.gatewayId}:${env.instance?.routeId ?? NO_ID}:${env.instance?.serviceId ?? NO_ID}:`;
+
+/** Kong's get_identifier for `consumer` (or its credential) and `credential`; the client address otherwise or when absent. */
+export function identifyConsumer(ctx: PluginContext, by: string): string {
+  let id: string | undefined;
+  if (by === 'consumer') id = ctx.consumer?.id ?? ctx.credential?.id;
+  else if (by === 'credential') id = ctx.credential?.id;
+  return id === undefined || id === '' ? ctx.clientIp : id;
 }

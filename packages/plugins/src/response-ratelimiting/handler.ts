@@ -1,5 +1,5 @@
 import { definePlugin, type PluginContext, type PluginResponse } from '../kit.ts';
-import { localCounters, redisCounters, windowStart, WINDOW_SECONDS, type Counters } from '../rate-limiting/policies.ts';
+import { counterPrefix, countersFor, identifyConsumer, windowStart, WINDOW_SECONDS, type Counters } from '../rate-limiting/policies.ts';
 import { PERIODS, type Period } from '../rate-limiting/schema.ts';
 import { responseRatelimitingSchema, type ResponseRatelimitingConfig } from './schema.ts';
 
@@ -10,7 +10,6 @@ import { responseRatelimitingSchema, type ResponseRatelimitingConfig } from './s
 // adds the units. Counters are rate-limiting's, keyed by gateway and the plugin's route and service.
 
 const NAME = 'response-ratelimiting';
-const NO_ID = '00000000-0000-0000-0000-000000000000';
 const EMPTY = Buffer.alloc(0);
 
 /** One (limit name, window) pair, in config order. */
@@ -49,15 +48,6 @@ interface Usage {
   isStopped: boolean;
 }
 
-/** Kong's get_identifier: consumer (or credential), credential, else the client address. */
-function identify(ctx: PluginContext, state: State): string {
-  const by = state.config.limit_by;
-  let id: string | undefined;
-  if (by === 'consumer') id = ctx.consumer?.id ?? ctx.credential?.id;
-  else if (by === 'credential') id = ctx.credential?.id;
-  return id === undefined || id === '' ? ctx.clientIp : id;
-}
-
 function decide(ctx: PluginContext, state: State, keys: string[], usage: number[]): PluginResponse | undefined {
   const { windows, names } = state;
   const remaining = new Array<number>(windows.length);
@@ -79,7 +69,7 @@ function decide(ctx: PluginContext, state: State, keys: string[], usage: number[
 
 function access(ctx: PluginContext, state: State): PluginResponse | undefined | Promise<PluginResponse | undefined> {
   const now = Date.now();
-  const id = identify(ctx, state);
+  const id = identifyConsumer(ctx, state.config.limit_by);
   const { windows, names } = state;
   const keys = new Array<string>(windows.length);
   for (let i = 0; i < windows.length; i++) {
@@ -189,8 +179,6 @@ export default definePlugin({
         windows.push({ name: n, period, limit, ttl: WINDOW_SECONDS[period], limitHeader: `x-ratelimit-limit-${suffix}`, remainingHeader: `x-ratelimit-remaining-${suffix}` });
       }
     });
-    const route = env.instance?.routeId ?? NO_ID;
-    const service = env.instance?.serviceId ?? NO_ID;
     return {
       config,
       names,
@@ -198,8 +186,8 @@ export default definePlugin({
       indexOf: new Map(names.map((name, n) => [name, n])),
       windows,
       headerName: config.header_name.toLowerCase(),
-      prefix: `response-ratelimit:${env.gatewayId}:${route}:${service}:`,
-      counters: config.policy === 'redis' ? redisCounters(config.redis) : localCounters,
+      prefix: counterPrefix('response-ratelimit', env),
+      counters: countersFor(config),
     };
   },
   access,
