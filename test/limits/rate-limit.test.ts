@@ -3,9 +3,8 @@ import { Agent, request } from 'node:http';
 import { once } from 'node:events';
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUpstream, snapshot } from '@gatehouse/test-kit';
+import { redisOrSkip, startUpstream, snapshot } from '@gatehouse/test-kit';
 import { createLimitsPrimary } from '@gatehouse/data-plane/limits/index.ts';
-import { needRedis } from './harness.ts';
 
 // Issue 7: the platform rate limit holds across two data-plane processes, counted through the
 // primary (IPC) or through Redis, and a second gateway is unaffected. The window is longer than 1 s
@@ -70,7 +69,7 @@ async function apply(workers: ChildProcess[], snap: unknown): Promise<void> {
 for (const store of ['ipc', 'redis'] as const) {
   describe(`platform rate limit across two workers (${store})`, () => {
     it('admits the limit within 10% in a burst, answers 429 with Kong\'s body and RateLimit headers, and leaves a second gateway alone', async (t) => {
-      if (store === 'redis' && !(await needRedis(t))) return;
+      if (store === 'redis' && !(await redisOrSkip(t))) return;
       const upstream = await startUpstream();
       t.after(() => upstream.close());
       const { workers, ports } = await startWorkers(t, store);

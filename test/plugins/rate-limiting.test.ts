@@ -1,25 +1,10 @@
-import { after, describe, it, type TestContext } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
-import { snapshot } from '@gatehouse/test-kit';
+import { snapshot, redisOrSkip } from '@gatehouse/test-kit';
 import { closeRedisClients } from '@gatehouse/plugins/rate-limiting/policies.ts';
 import { HOST, setup } from './harness.ts';
 
 const ALICE = '00000000-0000-4000-8000-00000000a11c';
-
-async function needRedis(t: TestContext): Promise<boolean> {
-  const isUp = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: 6379 });
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-  if (isUp) return true;
-  if (process.env.CI) assert.fail('Redis is not reachable at 127.0.0.1:6379 (required in CI)');
-  t.skip('Redis is not reachable at 127.0.0.1:6379');
-  return false;
-}
 
 describe('rate-limiting through the data plane', () => {
   after(() => closeRedisClients());
@@ -63,7 +48,7 @@ describe('rate-limiting through the data plane', () => {
   });
 
   it('shares counters through Redis', async (t) => {
-    if (!(await needRedis(t))) return;
+    if (!(await redisOrSkip(t))) return;
     const header = `client-${Date.now()}-${Math.random()}`;
     // Two data planes serving the same gateway and route: counters are keyed by both.
     const gatewayId = '00000000-0000-4000-8000-0000000000aa';

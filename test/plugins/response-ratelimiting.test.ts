@@ -1,25 +1,10 @@
-import { after, describe, it, type TestContext } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { snapshot } from '@gatehouse/test-kit';
+import { snapshot, redisOrSkip } from '@gatehouse/test-kit';
 import { closeRedisClients } from '@gatehouse/plugins/rate-limiting/policies.ts';
 import { HOST, setup, startResponder } from './harness.ts';
-
-async function needRedis(t: TestContext): Promise<boolean> {
-  const isUp = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: 6379 });
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-  if (isUp) return true;
-  if (process.env.CI) assert.fail('Redis is not reachable at 127.0.0.1:6379 (required in CI)');
-  t.skip('Redis is not reachable at 127.0.0.1:6379');
-  return false;
-}
 
 /** An upstream spending what the client's `x-spend` asks (as X-Kong-Limit) and echoing what it was told is left. */
 function spender(req: IncomingMessage, res: ServerResponse): void {
@@ -65,7 +50,7 @@ describe('response-ratelimiting through the data plane', () => {
   });
 
   it('shares counters through Redis', async (t) => {
-    if (!(await needRedis(t))) return;
+    if (!(await redisOrSkip(t))) return;
     const upstream = await startResponder(t, spender);
     // Two data planes serving the same gateway and route (counters are keyed by both); fresh ids keep runs apart.
     const gatewayId = randomUUID();

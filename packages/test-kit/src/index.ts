@@ -1,2 +1,3 @@
 export { startUpstream, type EchoedRequest, type RunningUpstream } from './upstream.ts';
 export { snapshot, snapshotHash, SnapshotBuilder, type PluginScope } from './snapshot.ts';
+export { redisOrSkip } from './services.ts';

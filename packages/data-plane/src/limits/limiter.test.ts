@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { createConnection } from 'node:net';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { redisOrSkip } from '@gatehouse/test-kit';
 import { pino } from 'pino';
 import { createLocalCounterStore, createRedisCounterStore, type CounterStore } from './counter-store.ts';
 import { createIpcCounterStore, createLimitsPrimary, type IpcChannel } from './ipc-store.ts';
@@ -84,7 +84,7 @@ describe('platform limiter', () => {
   });
 
   it('redis: two stores share the window and never grant past the limit', async (t) => {
-    if (!(await needRedis(t))) return;
+    if (!(await redisOrSkip(t))) return;
     const url = 'redis://127.0.0.1:6379';
     const prefix = `gatehouse:test:${process.pid}:${Date.now()}:`;
     const stores = [createRedisCounterStore({ url, prefix, windowMs: WINDOW_MS }), createRedisCounterStore({ url, prefix, windowMs: WINDOW_MS })];
@@ -104,16 +104,3 @@ describe('rateLimitFromEnv', () => {
   });
 });
 
-/** Redis at 127.0.0.1:6379: required in CI, skipped elsewhere when it is not running. */
-async function needRedis(t: TestContext): Promise<boolean> {
-  const isUp = await new Promise<boolean>((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port: 6379 });
-    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-  if (isUp) return true;
-  if (process.env.CI) assert.fail('Redis is not reachable at 127.0.0.1:6379 (required in CI)');
-  t.skip('Redis is not reachable at 127.0.0.1:6379');
-  return false;
-}

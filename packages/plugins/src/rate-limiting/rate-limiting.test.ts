@@ -1,7 +1,7 @@
-import { after, describe, it, type TestContext } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { redisOrSkip } from '@gatehouse/test-kit';
 import { validatePluginConfig } from '../schemas.ts';
 import { PluginContext } from '../kit.ts';
 import { closeRedisClients, localCounters, redisCounters, secondsLeft, windowStart, type Counters } from './policies.ts';
@@ -103,21 +103,6 @@ describe('rate-limiting handler (local)', () => {
   });
 });
 
-/** Redis at 127.0.0.1:6379: required in CI, skipped elsewhere when it is not running. */
-async function needRedis(t: TestContext): Promise<boolean> {
-  const isUp = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: 6379 });
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-  if (isUp) return true;
-  if (process.env.CI) assert.fail('Redis is not reachable at 127.0.0.1:6379 (required in CI)');
-  t.skip('Redis is not reachable at 127.0.0.1:6379');
-  return false;
-}
-
 const REDIS = { host: '127.0.0.1', port: 6379, timeout: 2000, username: null, password: null, database: 0, ssl: false, ssl_verify: true, server_name: null };
 
 describe('rate-limiting counters', () => {
@@ -125,7 +110,7 @@ describe('rate-limiting counters', () => {
   const cases: Array<[string, () => Counters]> = [['local', () => localCounters], ['redis', () => redisCounters(REDIS)]];
   for (const [name, make] of cases) {
     it(`${name}: counts per key and starts at 0`, async (t) => {
-      if (name === 'redis' && !(await needRedis(t))) return;
+      if (name === 'redis' && !(await redisOrSkip(t))) return;
       const counters = make();
       const a = `test:${randomUUID()}:a`;
       const b = `test:${randomUUID()}:b`;
