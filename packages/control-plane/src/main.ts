@@ -62,9 +62,9 @@ async function runControlPlane(): Promise<void> {
   });
   const provisioner = createProvisioner(ctx, {
     ...hub,
-    async publish(snapshot, audience) {
+    async publish(snapshot, audience, regions) {
       if (audience === 'fleet') await proxyTls.track(snapshot.hostnames);
-      return hub.publish(snapshot, audience);
+      return hub.publish(snapshot, audience, regions);
     },
   });
   // Custom domains: the worker validates and orders; HTTP-01 answers go to every fleet node through the hub.

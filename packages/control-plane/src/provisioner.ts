@@ -10,15 +10,27 @@ import { isServerless } from './clustering/auth.ts';
  * plane's gateway goes to its own nodes only.
  */
 export interface SnapshotSink {
-  publish(snapshot: Snapshot, audience: 'fleet' | 'hybrid'): Promise<void>;
+  /** `regions`: a serverless gateway's regions (the fleet nodes of those regions serve it). */
+  publish(snapshot: Snapshot, audience: 'fleet' | 'hybrid', regions?: readonly string[]): Promise<void>;
   remove(gatewayId: string): Promise<void>;
-  onServed(listener: (gatewayId: string, hash: string) => void): void;
+  /** `regions`: those the reporting node serves; null or absent = every region. */
+  onServed(listener: (gatewayId: string, hash: string, regions?: readonly string[] | null) => void): void;
   isServed(gatewayId: string, hash: string): boolean;
   /** Issue 7: whether any node still serves the gateway, and when one stops (for `terminated`). */
   servesAny?(gatewayId: string): boolean;
   onUnserved?(listener: (gatewayId: string) => void): void;
   /** A fleet node could not serve the gateway (shown as the groups' `state_metadata`). */
   onIssue?(listener: (gatewayId: string, issue: { code: string; description: string }) => void): void;
+}
+
+/**
+ * Placement by region (the hub): a sink without it counts every node as serving every region.
+ */
+export interface RegionPlacement {
+  /** Does a connected node of `region` serve this hash of the gateway? */
+  isServedIn(gatewayId: string, hash: string, region: string): boolean;
+  /** Is a fleet node of `region` connected? */
+  hasCapacity(region: string): boolean;
 }
 
 /**
@@ -35,19 +47,24 @@ export const CATCH_ALL_HOSTNAME = '*';
  * the gateway. Changes to one gateway that arrive while it is compiling are coalesced into one more compile,
  * never lost.
  */
-export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
+export function createProvisioner(ctx: AppContext, sink: SnapshotSink & Partial<RegionPlacement>) {
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
-  /** gatewayId -> hash of its latest serverless snapshot that is not yet `ready`. */
-  const awaitingReady = new Map<string, string>();
+  /** gatewayId -> hash of its latest serverless snapshot and the regions whose groups are not yet `ready`. */
+  const awaitingReady = new Map<string, { hash: string; regions: Set<string> }>();
 
-  async function markReady(controlPlaneId: string, hash: string): Promise<void> {
-    if (awaitingReady.get(controlPlaneId) !== hash) return;
-    awaitingReady.delete(controlPlaneId);
-    await setGatewayState(ctx.store, controlPlaneId, 'ready');
+  /** Marks `ready` the waiting groups of the regions a node serving `hash` covers (null: every region). */
+  async function markReady(controlPlaneId: string, hash: string, nodeRegions: readonly string[] | null): Promise<void> {
+    const waiting = awaitingReady.get(controlPlaneId);
+    if (waiting?.hash !== hash) return;
+    const regions = [...waiting.regions].filter((r) => nodeRegions === null || nodeRegions.includes(r));
+    if (regions.length === 0) return;
+    for (const region of regions) waiting.regions.delete(region);
+    if (waiting.regions.size === 0) awaitingReady.delete(controlPlaneId);
+    await setGatewayState(ctx.store, controlPlaneId, 'ready', undefined, regions);
   }
-  sink.onServed((gatewayId, hash) => {
-    if (awaitingReady.get(gatewayId) === hash) void markReady(gatewayId, hash).catch((err) => ctx.logger.error({ err, gatewayId }, 'could not mark gateway ready'));
+  sink.onServed((gatewayId, hash, regions) => {
+    if (awaitingReady.get(gatewayId)?.hash === hash) void markReady(gatewayId, hash, regions ?? null).catch((err) => ctx.logger.error({ err, gatewayId }, 'could not mark gateway ready'));
   });
 
   /** Gateways removed from the fleet whose retired configuration waits for the nodes to drop them. */
@@ -87,11 +104,22 @@ export function createProvisioner(ctx: AppContext, sink: SnapshotSink) {
       return sink.remove(controlPlaneId);
     }
     const snapshot = await compileSnapshot(ctx.store, controlPlaneId, hostnames);
-    const isReady = configurations.every((c) => c.dataplane_groups.every((g) => g.state === 'ready'));
-    if (!isReady) awaitingReady.set(controlPlaneId, snapshot.hash);
+    // Placement (issue 7): the fleet nodes of the groups' regions serve the gateway; each group is
+    // `ready` once a node of its region reports the hash.
+    const regions = [...new Set(configurations.flatMap((c) => c.dataplane_groups.map((g) => g.region)))];
+    const waiting = new Set(configurations.flatMap((c) => c.dataplane_groups.filter((g) => g.state !== 'ready').map((g) => g.region)));
+    if (waiting.size > 0) awaitingReady.set(controlPlaneId, { hash: snapshot.hash, regions: waiting });
+    else awaitingReady.delete(controlPlaneId);
     if (configurations.some((c) => c.dataplane_groups.some((g) => g.state === 'created'))) await markInitializing(ctx.store, controlPlaneId);
-    await sink.publish(snapshot, 'fleet');
-    if (!isReady && sink.isServed(controlPlaneId, snapshot.hash)) await markReady(controlPlaneId, snapshot.hash);
+    await sink.publish(snapshot, 'fleet', regions);
+    for (const region of waiting) {
+      const isServed = sink.isServedIn ? sink.isServedIn(controlPlaneId, snapshot.hash, region) : sink.isServed(controlPlaneId, snapshot.hash);
+      if (isServed) await markReady(controlPlaneId, snapshot.hash, [region]);
+      else if (sink.hasCapacity && !sink.hasCapacity(region)) {
+        const metadata = { reported_status: 'NO_CAPACITY', reason: `no data-plane node serves region ${region} yet` };
+        await setGatewayIssue(ctx.store, controlPlaneId, metadata, [region]);
+      }
+    }
   }
 
   function schedule(controlPlaneId: string): Promise<void> {

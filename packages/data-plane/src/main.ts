@@ -7,11 +7,13 @@ import { runFleetWorker, type WorkerOptions } from './sync/fleet-worker.ts';
 
 // Standalone data plane:
 //   node packages/data-plane/src/main.ts --control-plane <url> --cert <file> --key <file> [--ca <file>] [--port N]
-//     [--tls-port N] [--telemetry <https://host:port>] [--workers N] [--data-dir <dir>]
+//     [--tls-port N] [--telemetry <https://host:port>] [--workers N] [--data-dir <dir>] [--region <r>[,<r>...] | *]
 // or the environment: GATEHOUSE_CLUSTER_CONTROL_PLANE, GATEHOUSE_CLUSTER_CERT, GATEHOUSE_CLUSTER_CERT_KEY,
 // GATEHOUSE_CLUSTER_CA_CERT, GATEHOUSE_CLUSTER_TELEMETRY_ENDPOINT, GATEHOUSE_PROXY_PORT,
 // GATEHOUSE_PROXY_TLS_PORT, GATEHOUSE_WORKERS (default: one per core), GATEHOUSE_DP_DATA_DIR, GATEHOUSE_LISTEN,
-// GATEHOUSE_STATUS_PORT (`--status-port`: Prometheus `GET /metrics`, shared by the workers; unset: none).
+// GATEHOUSE_STATUS_PORT (`--status-port`: Prometheus `GET /metrics`, shared by the workers; unset: none),
+// GATEHOUSE_FLEET_REGION (`--region`: the regions whose serverless gateways this fleet node serves, e.g.
+// `eu` or `us,eu`; default `*`, every region, which is how `npm start`'s own workers serve the whole platform).
 // The process is a node:cluster primary (the sync client) with worker processes sharing the listeners
 // (sync/fleet-primary.ts); SIGUSR2 replaces the workers one by one (a fleet upgrade, no request lost).
 // Under `npm start`'s supervisor (an IPC channel), it reports its ports and exits with the supervisor.
@@ -33,13 +35,14 @@ export function dataPlaneOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): Fl
       workers: { type: 'string' },
       'data-dir': { type: 'string' },
       'status-port': { type: 'string' },
+      region: { type: 'string' },
     },
   });
   const controlPlane = values['control-plane'] ?? env.GATEHOUSE_CLUSTER_CONTROL_PLANE;
   const certFile = values.cert ?? env.GATEHOUSE_CLUSTER_CERT;
   const keyFile = values.key ?? env.GATEHOUSE_CLUSTER_CERT_KEY;
   if (!controlPlane || !certFile || !keyFile) {
-    throw new Error('usage: data-plane --control-plane <https://host:port> --cert <file> --key <file> [--ca <file>] [--port N] [--tls-port N] [--telemetry <https://host:port>] [--workers N] [--data-dir <dir>] [--status-port N]');
+    throw new Error('usage: data-plane --control-plane <https://host:port> --cert <file> --key <file> [--ca <file>] [--port N] [--tls-port N] [--telemetry <https://host:port>] [--workers N] [--data-dir <dir>] [--status-port N] [--region <r>[,<r>...]]');
   }
   const rawPort = values.port ?? env.GATEHOUSE_PROXY_PORT ?? '8000';
   const port = Number(rawPort);
@@ -50,6 +53,8 @@ export function dataPlaneOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): Fl
   const rawStatusPort = values['status-port'] ?? env.GATEHOUSE_STATUS_PORT;
   const statusPort = rawStatusPort === undefined || rawStatusPort === '' ? undefined : Number(rawStatusPort);
   if (statusPort !== undefined && (!Number.isInteger(statusPort) || statusPort < 0 || statusPort > 65535)) throw new Error(`--status-port must be a port number (0-65535), got '${rawStatusPort}'`);
+  const region = (values.region ?? env.GATEHOUSE_FLEET_REGION ?? '').trim() || '*';
+  if (!/^(\*|[a-z0-9-]+(\s*,\s*[a-z0-9-]+)*)$/i.test(region)) throw new Error(`--region must be '*' or a comma-separated list of region names (e.g. us,eu), got '${region}'`);
   const rawWorkers = values.workers ?? (env.GATEHOUSE_WORKERS || String(availableParallelism()));
   const workers = Number(rawWorkers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`--workers must be a whole number from 1 to 256, got '${rawWorkers}'`);
@@ -62,6 +67,7 @@ export function dataPlaneOptionsFrom(argv: string[], env: NodeJS.ProcessEnv): Fl
     tlsPort,
     statusPort,
     workers,
+    region,
     telemetryUrl: values.telemetry ?? (env.GATEHOUSE_CLUSTER_TELEMETRY_ENDPOINT || undefined),
     host: env.GATEHOUSE_LISTEN || '127.0.0.1',
     dataDir: values['data-dir'] ?? env.GATEHOUSE_DP_DATA_DIR,
@@ -84,7 +90,7 @@ if (import.meta.main && cluster.isWorker) {
   const node = await runFleetPrimary(options);
   const https = node.tlsPort === undefined ? [] : [`  HTTPS:  https://${options.host}:${node.tlsPort}`];
   if (node.statusPort !== undefined) https.push(`  Status: http://${options.host}:${node.statusPort}/metrics  (one worker answers each scrape)`);
-  process.stdout.write([`Gatehouse data plane ${VERSION} (node ${node.nodeId}, ${options.workers} worker${options.workers === 1 ? '' : 's'})`, `  Proxy:  http://${options.host}:${node.port}`, ...https, `  Control plane: ${options.controlPlane}`].join('\n') + '\n');
+  process.stdout.write([`Gatehouse data plane ${VERSION} (node ${node.nodeId}, ${options.workers} worker${options.workers === 1 ? '' : 's'})`, `  Proxy:  http://${options.host}:${node.port}`, ...https, `  Control plane: ${options.controlPlane}`, `  Regions: ${options.region ?? '*'}`].join('\n') + '\n');
   process.send?.({ type: 'listening', port: node.port, tlsPort: node.tlsPort, statusPort: node.statusPort, nodeId: node.nodeId });
 
   let isStopping = false;

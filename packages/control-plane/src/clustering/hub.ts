@@ -22,7 +22,7 @@ import type { Store } from '../store/types.ts';
 import { authenticateNode, isFleetCertificate, type AuthResult } from './auth.ts';
 import type { CertPair } from './certs.ts';
 import type { DpCertificateService } from './dp-certificates.ts';
-import { createNodeRegistry, scopeKey, type NodeRecord, type NodeScope } from './nodes.ts';
+import { coversAny, createNodeRegistry, nodeRegions, scopeKey, type NodeRecord, type NodeScope } from './nodes.ts';
 
 // The clustering hub (reference/kong-dataplane.md §6): an HTTPS server on the cluster port that asks
 // for client certificates, upgrades `/v1/outlet` to a WebSocket after checking the certificate, and
@@ -51,6 +51,8 @@ export interface HubOptions {
 interface Published {
   snapshot: Snapshot;
   audience: Audience;
+  /** Fleet gateways: the regions of the configuration's groups; only fleet nodes of these regions get it. */
+  regions?: readonly string[];
   frame: Buffer;
   publishedAt: number;
 }
@@ -73,7 +75,8 @@ export function createClusterHub(options: HubOptions) {
   const clusterCa = new X509Certificate(options.ca.cert);
   const published = new Map<string, Published>();
   const peers = new Set<Peer>();
-  const servedListeners: ((gatewayId: string, hash: string) => void)[] = [];
+  /** Called with the serving node's regions (null: every region). */
+  const servedListeners: ((gatewayId: string, hash: string, regions: readonly string[] | null) => void)[] = [];
   // Issue 7: a node dropped a gateway (removal confirmed or node gone), or could not serve it.
   const unservedListeners: ((gatewayId: string) => void)[] = [];
   const issueListeners: ((gatewayId: string, issue: { code: string; description: string }) => void)[] = [];
@@ -94,8 +97,16 @@ export function createClusterHub(options: HubOptions) {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void onUpgrade(req, socket, head));
   server.on('tlsClientError', (err) => log.warn({ err: err.message }, 'cluster TLS handshake failed'));
 
-  const inScope = (scope: NodeScope, gatewayId: string, p: Published): boolean =>
-    scope.kind === 'fleet' ? p.audience === 'fleet' : p.audience === 'hybrid' && gatewayId === scope.controlPlaneId;
+  // A fleet node gets a serverless gateway when it serves one of the gateway's regions (issue 7).
+  const inScope = (node: NodeRecord, gatewayId: string, p: Published): boolean =>
+    node.scope.kind === 'fleet'
+      ? p.audience === 'fleet' && coversAny(node.regions, p.regions)
+      : p.audience === 'hybrid' && gatewayId === node.scope.controlPlaneId;
+  const regionList = (node: NodeRecord): readonly string[] | null => (node.regions === null ? null : [...node.regions]);
+  const notifyServed = (node: NodeRecord, gatewayId: string, hash: string): void => {
+    const regions = regionList(node);
+    for (const listener of servedListeners) listener(gatewayId, hash, regions);
+  };
 
   function refuse(socket: Socket, status: number, reason: string, meta: Record<string, unknown>): void {
     log.warn({ ...meta, status, reason }, 'data plane refused');
@@ -186,7 +197,7 @@ export function createClusterHub(options: HubOptions) {
 
   function accept(ws: WebSocket, scope: NodeScope, peerCert: X509Certificate | undefined, who: { id: string; hostname: string; version: string; ip: string }): void {
     const now = Date.now();
-    const node: NodeRecord = { ...who, scope, plugins: new Set(), hashes: new Map(), status: 'unknown', issues: [], isConnected: true, createdAt: now, updatedAt: now, lastPing: now };
+    const node: NodeRecord = { ...who, scope, regions: null, plugins: new Set(), hashes: new Map(), status: 'unknown', issues: [], isConnected: true, createdAt: now, updatedAt: now, lastPing: now };
     const peer: Peer = { ws, node, lastSeen: now, withheld: new Map(), peerCert };
     const logMeta = { nodeId: who.id, hostname: who.hostname, version: who.version, scope: scopeKey(scope) };
     const incompatible = versionIncompatibility(options.version, who.version);
@@ -241,7 +252,7 @@ export function createClusterHub(options: HubOptions) {
             node.hashes.delete(gatewayId);
             for (const listener of unservedListeners) listener(gatewayId);
           } else node.hashes.set(gatewayId, hash);
-          if (hash !== '') for (const listener of servedListeners) listener(gatewayId, hash);
+          if (hash !== '') notifyServed(node, gatewayId, hash);
         }
       } else if (message.type === 'error') {
         log.warn({ ...logMeta, code: message.code, gatewayId: message.gatewayId, message: message.message }, 'data plane reports an error');
@@ -253,15 +264,16 @@ export function createClusterHub(options: HubOptions) {
 
     async function greet(info: BasicInfo): Promise<void> {
       node.plugins = new Set(info.plugins.filter((p) => p && typeof p.name === 'string').map((p) => p.name));
+      if (scope.kind === 'fleet') node.regions = nodeRegions(typeof info.labels?.region === 'string' ? info.labels.region : undefined);
       for (const [gatewayId, hash] of Object.entries(info.hashes ?? {})) node.hashes.set(gatewayId, hash);
       nodes.upsert(node);
       peers.add(peer);
       if (scope.kind === 'hybrid' && !published.has(scope.controlPlaneId)) options.requestSync?.(scope.controlPlaneId);
-      log.info({ ...logMeta, plugins: node.plugins.size, cached: node.hashes.size }, 'data plane connected');
+      log.info({ ...logMeta, plugins: node.plugins.size, cached: node.hashes.size, regions: regionList(node) ?? '*' }, 'data plane connected');
       const inventory: Record<string, string> = {};
       const due: Published[] = [];
       for (const [gatewayId, p] of published) {
-        if (!inScope(scope, gatewayId, p)) continue;
+        if (!inScope(node, gatewayId, p)) continue;
         inventory[gatewayId] = p.snapshot.hash;
         if (node.hashes.get(gatewayId) !== p.snapshot.hash) due.push(p);
       }
@@ -273,7 +285,7 @@ export function createClusterHub(options: HubOptions) {
       }
       if (due.length === 0) node.status = 'normal';
       for (const p of due) await deliver(peer, p);
-      for (const [gatewayId, hash] of node.hashes) for (const listener of servedListeners) listener(gatewayId, hash);
+      for (const [gatewayId, hash] of node.hashes) notifyServed(node, gatewayId, hash);
     }
   }
 
@@ -301,13 +313,23 @@ export function createClusterHub(options: HubOptions) {
       return { port: (server.address() as AddressInfo).port };
     },
 
-    /** Makes `snapshot` the gateway's current one and pushes it to every node that serves it. */
-    async publish(snapshot: Snapshot, audience: Audience): Promise<void> {
+    /**
+     * Makes `snapshot` the gateway's current one and pushes it to every node that serves it: for the
+     * fleet, the nodes of `regions` (undefined: every fleet node). A node no longer in those regions is
+     * told to drop the gateway.
+     */
+    async publish(snapshot: Snapshot, audience: Audience, regions?: readonly string[]): Promise<void> {
       const current = published.get(snapshot.gatewayId);
-      if (current && current.snapshot.hash === snapshot.hash && current.audience === audience) return;
-      const p: Published = { snapshot, audience, frame: await encodeMessage({ type: 'snapshot', snapshot }), publishedAt: Date.now() };
+      const sameRegions = String(current?.regions?.toSorted()) === String(regions?.toSorted());
+      if (current && current.snapshot.hash === snapshot.hash && current.audience === audience && sameRegions) return;
+      const p: Published = { snapshot, audience, regions, frame: await encodeMessage({ type: 'snapshot', snapshot }), publishedAt: Date.now() };
       published.set(snapshot.gatewayId, p);
-      await Promise.all([...peers].filter((peer) => inScope(peer.node.scope, snapshot.gatewayId, p)).map((peer) => deliver(peer, p)));
+      const leaving = current ? [...peers].filter((peer) => inScope(peer.node, snapshot.gatewayId, current) && !inScope(peer.node, snapshot.gatewayId, p)) : [];
+      const removal = leaving.length > 0 ? await encodeMessage({ type: 'remove', gatewayIds: [snapshot.gatewayId] }) : undefined;
+      await Promise.all([
+        ...[...peers].filter((peer) => inScope(peer.node, snapshot.gatewayId, p)).map((peer) => deliver(peer, p)),
+        ...leaving.map((peer) => send(peer.ws, removal!)),
+      ]);
     },
 
     /** Stops every node serving the gateway. */
@@ -316,7 +338,7 @@ export function createClusterHub(options: HubOptions) {
       if (!p) return;
       published.delete(gatewayId);
       const frame = await encodeMessage({ type: 'remove', gatewayIds: [gatewayId] });
-      for (const peer of peers) if (inScope(peer.node.scope, gatewayId, p)) await send(peer.ws, frame);
+      for (const peer of peers) if (inScope(peer.node, gatewayId, p)) await send(peer.ws, frame);
     },
 
     /**
@@ -337,8 +359,8 @@ export function createClusterHub(options: HubOptions) {
       await Promise.all(fleetPeers().map((peer) => send(peer.ws, frame)));
     },
 
-    /** Called with (gatewayId, hash) each time a node reports serving a hash. */
-    onServed(listener: (gatewayId: string, hash: string) => void): void {
+    /** Called with (gatewayId, hash, the node's regions or null for every region) each time a node reports serving a hash. */
+    onServed(listener: (gatewayId: string, hash: string, regions: readonly string[] | null) => void): void {
       servedListeners.push(listener);
     },
 
@@ -371,9 +393,23 @@ export function createClusterHub(options: HubOptions) {
       return false;
     },
 
-    /** Nodes shown for a control plane: its own (self-managed) or the fleet's (serverless). */
+    /** Does a connected node of `region` serve this hash of the gateway? */
+    isServedIn(gatewayId: string, hash: string, region: string): boolean {
+      for (const peer of peers) if (peer.node.hashes.get(gatewayId) === hash && coversAny(peer.node.regions, [region])) return true;
+      return false;
+    },
+
+    /** Is a fleet node of `region` connected (a gateway placed there has capacity)? */
+    hasCapacity(region: string): boolean {
+      for (const peer of peers) if (peer.node.scope.kind === 'fleet' && coversAny(peer.node.regions, [region])) return true;
+      return false;
+    },
+
+    /** Nodes shown for a control plane: its own (self-managed) or the fleet nodes of its gateway's regions (serverless). */
     nodes(controlPlaneId: string, isServerlessControlPlane: boolean): NodeRecord[] {
-      return nodes.list(isServerlessControlPlane ? { kind: 'fleet' } : { kind: 'hybrid', controlPlaneId });
+      if (!isServerlessControlPlane) return nodes.list({ kind: 'hybrid', controlPlaneId });
+      const regions = published.get(controlPlaneId)?.regions;
+      return nodes.list({ kind: 'fleet' }).filter((node) => coversAny(node.regions, regions));
     },
 
     deleteNode(controlPlaneId: string, isServerlessControlPlane: boolean, nodeId: string): boolean {

@@ -20,6 +20,8 @@ export interface NodeRecord {
   version: string;
   ip: string;
   scope: NodeScope;
+  /** Fleet nodes: the regions whose gateways this node serves (its `region` label); null = every region. */
+  regions: ReadonlySet<string> | null;
   plugins: Set<string>;
   /** gatewayId -> hash the node reports it serves. */
   hashes: Map<string, string>;
@@ -29,6 +31,20 @@ export interface NodeRecord {
   createdAt: number;
   updatedAt: number;
   lastPing: number;
+}
+
+/**
+ * A fleet node's `region` label: `*` (or no label) for every region, else a comma-separated list.
+ * @example nodeRegions('us, eu') // Set { 'us', 'eu' }
+ */
+export function nodeRegions(label: string | undefined): ReadonlySet<string> | null {
+  const regions = (label ?? '*').split(',').map((r) => r.trim().toLowerCase()).filter((r) => r !== '');
+  return regions.length === 0 || regions.includes('*') ? null : new Set(regions);
+}
+
+/** Does a node with these regions serve a gateway placed in `wanted` (undefined: everywhere)? */
+export function coversAny(regions: ReadonlySet<string> | null, wanted: readonly string[] | undefined): boolean {
+  return regions === null || wanted === undefined || wanted.some((r) => regions.has(r));
 }
 
 export const scopeKey = (scope: NodeScope): string => (scope.kind === 'fleet' ? 'fleet' : `cp:${scope.controlPlaneId}`);

@@ -253,16 +253,18 @@ export function createConfigurationService(deps: Deps) {
 export type ConfigurationService = ReturnType<typeof createConfigurationService>;
 
 /**
- * Sets the state of every data-plane group of a control plane's configuration(s); the provisioner
- * calls it when a data plane serves the gateway (`ready`) or stops. Groups already in that state (with
- * the same metadata) are left alone. Returns how many groups changed.
- * @example await setGatewayState(ctx.store, controlPlaneId, 'ready')
+ * Sets the state of every data-plane group of a control plane's configuration(s), or only of the
+ * groups in `regions`; the provisioner calls it when a data plane of a region serves the gateway
+ * (`ready`) or stops. Groups already in that state (with the same metadata) are left alone. Returns
+ * how many groups changed.
+ * @example await setGatewayState(ctx.store, controlPlaneId, 'ready', undefined, ['eu'])
  */
 export async function setGatewayState(
   store: Store,
   controlPlaneId: string,
   state: 'initializing' | 'ready' | 'terminating' | 'terminated',
   metadata?: { reported_status?: string; reason?: string },
+  regions?: readonly string[],
 ): Promise<number> {
   const stateMetadata = metadata ?? null;
   return store.transaction(async (tx) => {
@@ -272,6 +274,7 @@ export async function setGatewayState(
       let isDirty = false;
       const groups = configuration.dataplane_groups.map((g) => {
         if (g.state === state && JSON.stringify(g.state_metadata) === JSON.stringify(stateMetadata)) return g;
+        if (regions !== undefined && !regions.includes(g.region)) return g;
         isDirty = true;
         changed++;
         return { ...g, state, state_metadata: stateMetadata, updated_at: now };
@@ -336,10 +339,11 @@ export async function markInitializing(store: Store, controlPlaneId: string): Pr
 
 /**
  * Records why a data plane could not serve the gateway (`state_metadata`, e.g. reported_status
- * `PLUGIN_SET_INCOMPATIBLE`) on every group not yet `ready`; the state itself is unchanged, and
- * becoming `ready` clears it. Returns how many groups changed.
+ * `PLUGIN_SET_INCOMPATIBLE`, or `NO_CAPACITY` for a region no node serves) on every group not yet
+ * `ready` (only those in `regions`, when given); the state itself is unchanged, and becoming `ready`
+ * clears it. Returns how many groups changed.
  */
-export async function setGatewayIssue(store: Store, controlPlaneId: string, metadata: { reported_status: string; reason: string }): Promise<number> {
+export async function setGatewayIssue(store: Store, controlPlaneId: string, metadata: { reported_status: string; reason: string }, regions?: readonly string[]): Promise<number> {
   return store.transaction(async (tx) => {
     let changed = 0;
     const now = Date.now();
@@ -347,6 +351,7 @@ export async function setGatewayIssue(store: Store, controlPlaneId: string, meta
       let isDirty = false;
       const groups = c.dataplane_groups.map((g) => {
         if (g.state === 'ready' || JSON.stringify(g.state_metadata) === JSON.stringify(metadata)) return g;
+        if (regions !== undefined && !regions.includes(g.region)) return g;
         isDirty = true;
         changed++;
         return { ...g, state_metadata: metadata, updated_at: now };

@@ -23,6 +23,8 @@ export interface SyncClientOptions {
   hostname: string;
   version: string;
   plugins: { name: string; version: string }[];
+  /** Sent in basic_info; a fleet node's `region` label (`*` or a comma-separated list) places gateways on it. */
+  labels?: Record<string, string>;
   logger: Logger;
   heartbeatMs?: number;
   /** Reconnect delays: the n-th attempt waits a random time in [d/2, d], d = min(maxMs, minMs * 2^n). */
@@ -194,7 +196,7 @@ export function createSyncClient(options: SyncClientOptions) {
       attempt = 0;
       log.info({ controlPlane: options.controlPlane }, 'connected to the control plane');
       const hashes = Object.fromEntries(served);
-      void send({ type: 'basic_info', plugins: options.plugins, hashes });
+      void send({ type: 'basic_info', plugins: options.plugins, hashes, ...(options.labels ? { labels: options.labels } : {}) });
       heartbeat = setInterval(() => {
         if (Date.now() - lastSeen > heartbeatMs * 3) {
           log.warn('control plane silent; reconnecting');

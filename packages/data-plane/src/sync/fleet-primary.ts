@@ -33,6 +33,11 @@ export interface FleetNodeOptions extends RunDataPlaneOptions {
    * that worker's series.
    */
   statusPort?: number;
+  /**
+   * The regions whose serverless gateways this node serves (the hub places a gateway on the nodes of
+   * its configuration's regions): `*` (default) for every region, or a comma-separated list (`eu`, `us,eu`).
+   */
+  region?: string;
 }
 
 const RESTART_DELAY_MS = 1000;
@@ -152,6 +157,7 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
     hostname: osHostname(),
     version: options.version,
     plugins: [...PLUGIN_HANDLERS.keys()].sort().map((name) => ({ name, version: options.version })),
+    labels: { region: options.region ?? '*' },
     logger: logger.child({ part: 'sync', nodeId }),
     heartbeatMs: options.heartbeatMs,
     backoff: options.backoff,
