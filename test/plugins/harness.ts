@@ -1,23 +1,13 @@
 import type { TestContext } from 'node:test';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDataPlane, type DataPlane, type DataPlaneOptions } from '@gatehouse/data-plane';
-import { startUpstream, type EchoedRequest, type RunningUpstream, type SnapshotBuilder } from '@gatehouse/test-kit';
+import { send, startUpstream, type EchoedRequest, type Reply, type RunningUpstream, type SendOptions, type SnapshotBuilder } from '@gatehouse/test-kit';
 
 // End-to-end plugin tests: a real data plane on port 0, the test-kit echo upstream, and requests on
 // fresh connections (so no test shares a socket).
 
-export interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-export interface SendOptions {
-  method?: string;
-  headers?: Record<string, string | number | string[]>;
-  body?: Buffer | string;
-}
+export { send, type Reply, type SendOptions };
 
 export interface Harness {
   upstream: RunningUpstream;
@@ -27,20 +17,6 @@ export interface Harness {
 }
 
 export const HOST = 'plugins.test';
-
-/** Sends one request with Host `host` to the data plane at `port`. */
-export function send(port: number, host: string, path: string, opts: SendOptions = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', agent: false, headers: { host, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
 
 /**
  * Starts the echo upstream and a data plane, applies `build(upstreamUrl)`, and cleans up after `t`.

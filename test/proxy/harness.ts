@@ -1,39 +1,14 @@
 import type { TestContext } from 'node:test';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { createDataPlane, type DataPlane, type DataPlaneOptions } from '@gatehouse/data-plane';
-import { startUpstream, type RunningUpstream, type SnapshotBuilder } from '@gatehouse/test-kit';
+import { send, startUpstream, type Reply, type RunningUpstream, type SendOptions, type SnapshotBuilder } from '@gatehouse/test-kit';
 
 // Proxy-semantics tests: a real data plane on port 0 and the echo upstream; requests go on fresh
 // connections, through node:http when they are well-formed and as raw bytes (node:net) when not.
 
 export const HOST = 'proxy.test';
 
-export interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-export interface SendOptions {
-  method?: string;
-  headers?: Record<string, string | number | string[]>;
-  body?: Buffer | string;
-}
-
-/** Sends one well-formed request with Host `host` (unless `headers.host` overrides it). */
-export function send(port: number, host: string, path: string, opts: SendOptions = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', agent: false, headers: { host, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+export { send, type Reply, type SendOptions };
 
 export interface RawReply {
   /** Everything the server sent until it closed the connection. */

@@ -3,47 +3,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { request as httpRequest } from 'node:http';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { send, startUpstream, type RunningUpstream } from '@gatehouse/test-kit';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
-
-interface Seen { method: string; url: string; headers: IncomingMessage['headers']; bodyBytes: number }
-
-// A real upstream that records what it received.
-async function startEcho() {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let bodyBytes = 0;
-    req.on('data', (c: Buffer) => (bodyBytes += c.length));
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, bodyBytes });
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: true }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as AddressInfo).port, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-function proxy(port: number, host: string, path: string, opts: { method?: string; headers?: Record<string, string | number>; body?: Buffer | (() => AsyncGenerator<Buffer>) } = {}) {
-  return new Promise<{ status: number; headers: IncomingMessage['headers']; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    const body = opts.body;
-    if (typeof body === 'function') {
-      (async () => {
-        for await (const chunk of body()) if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
-        req.end();
-      })().catch(() => { /* the gateway may close the socket after answering 413 */ });
-    } else req.end(body);
-  });
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -57,12 +18,12 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
 
 describe('serverless gateway, end to end (issue 3)', () => {
   let platform: RunningPlatform;
-  let upstream: Awaited<ReturnType<typeof startEcho>>;
+  let upstream: RunningUpstream;
   let controlPlaneId: string;
   let hostname: string;
 
   before(async () => {
-    upstream = await startEcho();
+    upstream = await startUpstream();
     platform = await startPlatform();
   });
   after(async () => {
@@ -119,34 +80,34 @@ describe('serverless gateway, end to end (issue 3)', () => {
     assert.equal(plugin.status, 201, JSON.stringify(plugin.body));
 
     const res = await until('the plugin to reach the data plane', async () => {
-      const r = await proxy(platform.proxyPort, hostname, '/echo/hello?x=1');
-      return r.status === 200 && upstream.seen.at(-1)?.headers.authorization ? r : undefined;
+      const r = await send(platform.proxyPort, hostname, '/echo/hello?x=1');
+      return r.status === 200 && upstream.requests.at(-1)?.headers.authorization ? r : undefined;
     });
     assert.equal(res.status, 200);
-    const got = upstream.seen.at(-1)!;
+    const got = upstream.requests.at(-1)!;
     assert.equal(got.url, '/base/hello?x=1');
     assert.equal(got.headers.authorization, 'Bearer s3cr3t');
     assert.match(String(res.headers.via ?? res.headers.server), /gatehouse\//);
   });
 
   it('answers 413 for bodies over 10 MB, by Content-Length and while a chunked body streams, and keeps serving', async () => {
-    const big = await proxy(platform.proxyPort, hostname, '/echo/upload', { method: 'POST', headers: { 'content-length': 10 * 1024 * 1024 + 1 }, body: Buffer.alloc(0) });
+    const big = await send(platform.proxyPort, hostname, '/echo/upload', { method: 'POST', headers: { 'content-length': 10 * 1024 * 1024 + 1 }, body: Buffer.alloc(0) });
     assert.equal(big.status, 413);
-    const seenBefore = upstream.seen.length;
+    const seenBefore = upstream.requests.length;
     const chunk = Buffer.alloc(1024 * 1024, 97);
-    const chunked = await proxy(platform.proxyPort, hostname, '/echo/upload', {
+    const chunked = await send(platform.proxyPort, hostname, '/echo/upload', {
       method: 'POST',
       headers: { 'transfer-encoding': 'chunked' },
       body: async function* () { for (let i = 0; i < 12; i++) yield chunk; },
     });
     assert.equal(chunked.status, 413);
-    assert.ok(upstream.seen.slice(seenBefore).every((s) => s.bodyBytes <= 10 * 1024 * 1024), 'the upstream never received more than the limit');
-    const ok = await proxy(platform.proxyPort, hostname, '/echo/after');
+    assert.ok(upstream.requests.slice(seenBefore).every((s) => s.bodyBytes <= 10 * 1024 * 1024), 'the upstream never received more than the limit');
+    const ok = await send(platform.proxyPort, hostname, '/echo/after');
     assert.equal(ok.status, 200);
   });
 
   it('answers 404 with Kong\'s body for an unknown host', async () => {
-    const res = await proxy(platform.proxyPort, 'nobody.localhost', '/echo');
+    const res = await send(platform.proxyPort, 'nobody.localhost', '/echo');
     assert.equal(res.status, 404);
     assert.equal(JSON.parse(res.body).message, 'no Route matched with those values');
   });
@@ -154,18 +115,18 @@ describe('serverless gateway, end to end (issue 3)', () => {
   it('keeps the gateway across a restart (the store survives)', async () => {
     platform = await platform.restart();
     const res = await until('the gateway after restart', async () => {
-      const r = await proxy(platform.proxyPort, hostname, '/echo/again');
+      const r = await send(platform.proxyPort, hostname, '/echo/again');
       return r.status === 200 ? r : undefined;
     });
     assert.equal(res.status, 200);
-    assert.equal(upstream.seen.at(-1)!.headers.authorization, 'Bearer s3cr3t');
+    assert.equal(upstream.requests.at(-1)!.headers.authorization, 'Bearer s3cr3t');
   });
 
   it('stops serving the hostname once the control plane is deleted', async () => {
     const del = await platform.api('DELETE', `/v2/control-planes/${controlPlaneId}`);
     assert.equal(del.status, 204);
     await until('the hostname to stop answering', async () => {
-      const r = await proxy(platform.proxyPort, hostname, '/echo/gone');
+      const r = await send(platform.proxyPort, hostname, '/echo/gone');
       return r.status === 404 ? r : undefined;
     });
     const list = await platform.api('GET', `/v3/cloud-gateways/configurations?filter[control_plane_id]=${controlPlaneId}`);

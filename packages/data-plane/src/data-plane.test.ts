@@ -1,43 +1,9 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest, createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startUpstream, snapshot, type EchoedRequest } from '@gatehouse/test-kit';
+import { send, startUpstream, snapshot, type EchoedRequest, type Reply } from '@gatehouse/test-kit';
 import { createDataPlane, DP_ERRORS, type DataPlaneOptions } from './index.ts';
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-interface SendOptions {
-  method?: string;
-  headers?: Record<string, string | number>;
-  body?: Buffer | string | (() => AsyncGenerator<Buffer>);
-}
-
-/** One request on a fresh connection, so tests never share sockets. */
-function send(port: number, host: string, path: string, opts: SendOptions = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', agent: false, headers: { host, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    const body = opts.body;
-    if (typeof body === 'function') {
-      (async () => {
-        for await (const chunk of body()) if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
-        req.end();
-      })().catch(() => {
-        /* The data plane may close the socket after answering 413. */
-      });
-    } else req.end(body);
-  });
-}
 
 const echoed = (reply: Reply): EchoedRequest => JSON.parse(reply.body);
 
