@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Http2Session } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
@@ -14,6 +15,7 @@ import { createTrustedIps } from './trusted-ips.ts';
 import type { ErrorType } from './responses.ts';
 import { createAcmeResponder } from '../tls/acme-responder.ts';
 import { createHttpsServer } from '../tls/https-listener.ts';
+import { Http2Exchange } from '../tls/http2-exchange.ts';
 import { createSniTable } from '../tls/sni-certificates.ts';
 import { createTelemetryRecorder, type TelemetryOptions } from '../telemetry/recorder.ts';
 import { createPlatformLimiter, type RateLimitOptions } from '../limits/limiter.ts';
@@ -146,11 +148,17 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     if (acme.size > 0 && acme.answer(req, res)) return;
     onRequest(req, res);
   });
-  const tlsServer = options.tlsPort === undefined ? null : createHttpsServer(sniTable, Exchange, onRequest);
+  // HTTP/2 and HTTP/1.1 by ALPN: an HTTP/2 stream's response is an Http2Exchange (Exchange's methods).
+  const tlsServer = options.tlsPort === undefined ? null : createHttpsServer(sniTable, Exchange, Http2Exchange, { maxHeaderBytes: serverOptions.maxHeaderSize }, onRequest as (req: IncomingMessage, res: unknown) => void);
+  const sessions = new Set<Http2Session>();
   if (tlsServer !== null) {
-    // The same limits as plain HTTP; node:https reads them from the server when a connection starts.
+    // The same limits as plain HTTP; node:http reads them from the server when an HTTP/1.1 connection starts.
     Object.assign(tlsServer, serverOptions);
     tlsServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(plane, error, socket));
+    tlsServer.on('session', (session: Http2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
   }
   // Expect: 100-continue: refuse an announced oversized body before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: Exchange) => {
@@ -263,8 +271,14 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       byHost.clear();
       if (tlsServer?.listening) {
         const tlsClosed = new Promise<void>((resolve) => tlsServer.close(() => resolve()));
-        tlsServer.closeIdleConnections();
-        const cutTls = setTimeout(() => tlsServer.closeAllConnections(), CLOSE_GRACE_MS);
+        const h1 = tlsServer as unknown as { closeIdleConnections?(): void; closeAllConnections?(): void };
+        h1.closeIdleConnections?.();
+        // HTTP/2 sessions: GOAWAY, their open streams finish within the grace period.
+        for (const session of sessions) session.close();
+        const cutTls = setTimeout(() => {
+          h1.closeAllConnections?.();
+          for (const session of sessions) session.destroy();
+        }, CLOSE_GRACE_MS);
         cutTls.unref();
         await tlsClosed;
         clearTimeout(cutTls);

@@ -41,64 +41,44 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
 /**
  * One client request and its response, and the undici dispatch handler of its upstream request:
  * node:http builds it (createServer's ServerResponse option), so a request allocates no separate
- * state object and no per-request closures. Every field is set in the constructor.
+ * state object and no per-request closures. Every field is set in the constructor (initExchange).
  */
 export class Exchange extends ServerResponse<IncomingMessage> implements Dispatcher.DispatchHandler {
-  plane: Plane | null;
-  requestId: string;
-  startedAt: number;
-  upstreamStartedAt: number;
+  declare plane: Plane | null;
+  declare requestId: string;
+  declare startedAt: number;
+  declare upstreamStartedAt: number;
   /** Upstream time to response headers; -1 until (or unless) the upstream answers. */
-  upstreamLatencyMs: number;
-  gateway: CompiledGateway | null;
-  target: RouteTarget | null;
-  pctx: PluginContext | null;
-  controller: Dispatcher.DispatchController | null;
-  isUpstreamDone: boolean;
-  isBodyTooLarge: boolean;
-  hasDrainListener: boolean;
+  declare upstreamLatencyMs: number;
+  declare gateway: CompiledGateway | null;
+  declare target: RouteTarget | null;
+  declare pctx: PluginContext | null;
+  declare controller: Dispatcher.DispatchController | null;
+  declare isUpstreamDone: boolean;
+  declare isBodyTooLarge: boolean;
+  declare hasDrainListener: boolean;
   /** The upstream body while a plugin buffers it for `bodyFilter`; null when streaming. */
-  bufferedChunks: Buffer[] | null;
+  declare bufferedChunks: Buffer[] | null;
   /** The consumer's chain once an auth plugin switched to it (pipeline/runner.ts runAccess). */
-  activeChain: Chain | null;
+  declare activeChain: Chain | null;
   /** Upstream tries (upstream/dispatch.ts): the request as dispatched, for retries. */
-  upstreamRequest: Dispatcher.DispatchOptions | null;
+  declare upstreamRequest: Dispatcher.DispatchOptions | null;
   /** Tries made so far (Kong: at most 1 + service.retries). */
-  tries: number;
+  declare tries: number;
   /** The balancer peer of the current try; null when direct or between tries. */
-  peer: Peer | null;
+  declare peer: Peer | null;
   /** Consistent hashing: the ring point of the current try. */
-  hashPoint: number;
+  declare hashPoint: number;
   /** Host is the peer's (preserve_host off, not replaced by a plugin). */
-  isPeerHost: boolean;
+  declare isPeerHost: boolean;
   /** The peer is in `trusted_ips`: its X-Forwarded-* and X-Real-IP are believed. */
-  isTrustedClient: boolean;
+  declare isTrustedClient: boolean;
   /** An Upgrade request (WebSocket): the bytes the client sent after its head; null for other requests. */
-  upgradeHead: Buffer | null;
+  declare upgradeHead: Buffer | null;
 
   constructor(req: IncomingMessage) {
     super(req);
-    this.plane = null;
-    this.requestId = '';
-    this.startedAt = 0;
-    this.upstreamStartedAt = 0;
-    this.upstreamLatencyMs = -1;
-    this.gateway = null;
-    this.target = null;
-    this.pctx = null;
-    this.controller = null;
-    this.isUpstreamDone = false;
-    this.isBodyTooLarge = false;
-    this.hasDrainListener = false;
-    this.bufferedChunks = null;
-    this.activeChain = null;
-    this.upstreamRequest = null;
-    this.tries = 0;
-    this.peer = null;
-    this.hashPoint = -1;
-    this.isPeerHost = false;
-    this.isTrustedClient = false;
-    this.upgradeHead = null;
+    initExchange(this);
   }
 
   get chain(): Chain {
@@ -300,6 +280,34 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') this.sendError(503, 'name resolution failed', false);
     else this.sendError(502, null, true);
   }
+}
+
+/**
+ * Sets every field of an exchange (in one order, one hidden class): the constructor's, and the
+ * HTTP/2 exchange's (tls/http2-exchange.ts), which borrows Exchange's methods.
+ */
+export function initExchange(x: Exchange): void {
+  x.plane = null;
+  x.requestId = '';
+  x.startedAt = 0;
+  x.upstreamStartedAt = 0;
+  x.upstreamLatencyMs = -1;
+  x.gateway = null;
+  x.target = null;
+  x.pctx = null;
+  x.controller = null;
+  x.isUpstreamDone = false;
+  x.isBodyTooLarge = false;
+  x.hasDrainListener = false;
+  x.bufferedChunks = null;
+  x.activeChain = null;
+  x.upstreamRequest = null;
+  x.tries = 0;
+  x.peer = null;
+  x.hashPoint = -1;
+  x.isPeerHost = false;
+  x.isTrustedClient = false;
+  x.upgradeHead = null;
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { PluginContext } from '@gatehouse/plugins';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { escapePath, normalizePath, splitHostPort, upstreamPath } from '../router/index.ts';
@@ -57,8 +59,9 @@ function startRequest(req: IncomingMessage, res: Exchange, host: string, hostPor
   const plane = res.plane!;
   const length = req.headers['content-length'];
   // Slow clients (slowloris on the body): silence longer than client_body_timeout gets 408.
-  if (length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined) {
-    req.socket.setTimeout(plane.clientBodyTimeoutMs);
+  if (length !== undefined ? length !== '0' : isStreamedBody(req)) {
+    // The socket's timeout on HTTP/1.1, the stream's on HTTP/2.
+    req.setTimeout(plane.clientBodyTimeoutMs);
     res.on('timeout', onClientBodyTimeout);
   }
   const peer = req.socket.remoteAddress ?? '';
@@ -111,6 +114,7 @@ function route(req: IncomingMessage, res: Exchange, port: number): void {
     sourcePort: socket.remotePort ?? null,
     destinationIp: socket.localAddress ?? null,
     destinationPort: socket.localPort ?? null,
+    sni: ctx.scheme === 'https' ? serverName(socket) : null,
   });
   if (match === null) return res.sendError(404, NO_ROUTE, false);
   const target = match.payload;
@@ -183,7 +187,7 @@ function forward(req: IncomingMessage, res: Exchange): void {
     headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
     headers['x-forwarded-path'] = ctx.rawPath;
   }
-  headers['via'] = appendHeader(req.headers.via, `${req.httpVersion} ${plane.serverToken}`);
+  headers['via'] = appendHeader(req.headers.via, `${req.httpVersionMajor === 2 ? '2' : req.httpVersion} ${plane.serverToken}`);
   headers['x-kong-request-id'] = res.requestId;
 
   let body: Buffer | IncomingMessage | AsyncIterable<Buffer> | null = null;
@@ -193,7 +197,7 @@ function forward(req: IncomingMessage, res: Exchange): void {
   } else if (req.headers['content-length'] !== undefined) {
     // node:http enforces the announced length, already checked against the limit.
     body = Number(req.headers['content-length']) > 0 ? req : null;
-  } else if (req.headers['transfer-encoding'] !== undefined) {
+  } else if (isStreamedBody(req)) {
     body = limitedBody(req, res);
   }
   const service = upstream.service;
@@ -230,7 +234,17 @@ const isForwardedHttps = (req: IncomingMessage): boolean => {
   return typeof proto === 'string' && proto.toLowerCase() === 'https';
 };
 
-const hasBody = (req: IncomingMessage): boolean => (req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : req.headers['transfer-encoding'] !== undefined);
+const hasBody = (req: IncomingMessage): boolean => (req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) > 0 : isStreamedBody(req));
+
+/** A body of unannounced length: chunked on HTTP/1.1; on HTTP/2, DATA frames after headers without END_STREAM. */
+const isStreamedBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || (req.httpVersionMajor === 2 && !(req as unknown as Http2ServerRequest).stream.endAfterHeaders);
+
+/** The TLS server name the client sent (lower-cased), or null. */
+function serverName(socket: IncomingMessage['socket']): string | null {
+  const name = (socket as TLSSocket).servername;
+  return typeof name === 'string' && name !== '' ? name.toLowerCase() : null;
+}
 
 /** Streams a chunked body, answering 413 (and failing the upstream request) past the limit. */
 async function* limitedBody(req: IncomingMessage, res: Exchange): AsyncGenerator<Buffer> {

@@ -21,7 +21,8 @@ function connectionTokens(value: string | string[] | undefined): string[] | null
 /** The client's headers without hop-by-hop ones: what plugins see and the upstream gets. */
 export function forwardableRequestHeaders(src: IncomingHttpHeaders): Headers {
   const out: Headers = {};
-  for (const name of Object.keys(src)) if (!HOP_BY_HOP.has(name)) out[name] = src[name];
+  // HTTP/2 pseudo-headers (`:authority`, `:path`...) are not headers to forward.
+  for (const name of Object.keys(src)) if (!HOP_BY_HOP.has(name) && name.charCodeAt(0) !== 58) out[name] = src[name];
   const named = connectionTokens(src.connection);
   if (named !== null) for (const name of named) if (name !== 'host') delete out[name];
   // Reference §3.2: TE is forwarded only as `trailers` (gRPC needs it), as Kong's template does.
