@@ -1,43 +1,19 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '@gatehouse/schema';
-import { assertMatchesSpec } from '@gatehouse/test-kit/openapi.ts';
-import { startTestApi } from '../testing.ts';
+import { setupCoreEntities, spec } from './core-entities-harness.ts';
 
 // Plugins through the core-entities API: global, service- and route-scoped, configs checked against
 // the plugin's schema from @gatehouse/plugins.
 
-const SPEC_BASE = '/control-planes/{controlPlaneId}/core-entities';
 const RT = 'request-transformer';
 
 async function setup(t: TestContext) {
-  const api = await startTestApi();
-  t.after(() => api.close());
-  const cp = newId();
-  await api.ctx.store.controlPlanes.insert({
-    id: cp, name: `cp-${cp.slice(0, 8)}`, description: '', labels: {}, cluster_type: 'CLUSTER_TYPE_SERVERLESS', auth_type: 'pinned_client_certs',
-    cloud_gateway: false, proxy_urls: [], dns_prefix: cp.replaceAll('-', '').slice(0, 10), created_at: Date.now(), updated_at: Date.now(),
-  });
-  const base = `/v2/control-planes/${cp}/core-entities`;
-  const state = () => Promise.all((['services', 'routes', 'plugins'] as const).map((type) => api.ctx.store.entities.all(cp, type)));
-  async function refused(method: string, url: string, body: unknown, status: number, field?: string) {
-    const before = await state();
-    const res = await api.request(method, url, body);
-    assert.equal(res.status, status, `${method} ${url} ${JSON.stringify(body)}: ${res.raw}`);
-    assert.equal(typeof res.body.code, 'number');
-    assert.equal(typeof res.body.message, 'string');
-    assert.ok(Array.isArray(res.body.details));
-    if (field) assert.ok(res.body.details.some((d: any) => d.field === field), `a detail names ${field}: ${res.raw}`);
-    assert.deepEqual(await state(), before, 'nothing stored');
-    return res.body;
-  }
-  const service = (await api.request('POST', `${base}/services`, { name: 'svc', host: 'upstream.internal' })).body;
-  const route = (await api.request('POST', `${base}/services/svc/routes`, { name: 'rt', paths: ['/'] })).body;
-  return { api, base, refused, service, route };
+  const h = await setupCoreEntities(t);
+  const service = (await h.api.request('POST', `${h.base}/services`, { name: 'svc', host: 'upstream.internal' })).body;
+  const route = (await h.api.request('POST', `${h.base}/services/svc/routes`, { name: 'rt', paths: ['/'] })).body;
+  return { ...h, service, route };
 }
-
-const spec = (method: string, path: string, status: number, body: any) =>
-  assertMatchesSpec('control-planes-config-v2', method, `${SPEC_BASE}${path}`, status, body.next === null ? { ...body, next: undefined } : body);
 
 test('creates a global plugin with the config defaults filled, and reads, upserts, lists and deletes it', async (t) => {
   const { api, base } = await setup(t);
