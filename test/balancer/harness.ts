@@ -1,8 +1,8 @@
 import type { TestContext } from 'node:test';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDataPlane, type DataPlane } from '@gatehouse/data-plane';
-import { snapshot, snapshotHash, startUpstream, type RunningUpstream } from '@gatehouse/test-kit';
+import { send as sendTo, snapshot, snapshotHash, startUpstream, type Reply, type RunningUpstream, type SendOptions } from '@gatehouse/test-kit';
 import { newId, targetSchema, upstreamSchema, validate, type Service, type Snapshot, type Target, type Upstream } from '@gatehouse/schema';
 
 // Balancer tests: a real data plane on port 0, several real upstream servers, and snapshots whose
@@ -12,25 +12,8 @@ export const HOST = 'balancer.test';
 /** Every test has its own data plane: one gateway id for all, so snapshots replace each other. */
 export const GATEWAY_ID = '6f1c0d7e-2b7a-4d51-9a3e-0c1f5b9e8a10';
 
-export interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** One request on a fresh connection. */
-export function send(port: number, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', agent: false, headers: { host: HOST, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** One request with Host `HOST` on a fresh connection. */
+export const send = (port: number, path: string, opts: SendOptions = {}): Promise<Reply> => sendTo(port, HOST, path, opts);
 
 export async function startDataPlane(t: TestContext): Promise<{ dp: DataPlane; port: number }> {
   const dp = createDataPlane({ port: 0 });

@@ -83,12 +83,12 @@ describe('gatehouse apply|diff|dump', () => {
 
     const r1 = await proxyGet(platform.proxyPort, hostname, '/r1/a');
     assert.equal(r1.status, 200, r1.body);
-    let seen = upstream.seen.at(-1)!;
+    let seen = upstream.requests.at(-1)!;
     assert.equal(seen.url, '/base/a');
     assert.equal(seen.headers['x-from'], 'file');
     const r2 = await proxyGet(platform.proxyPort, hostname, '/r2/b');
     assert.equal(r2.status, 200, r2.body);
-    seen = upstream.seen.at(-1)!;
+    seen = upstream.requests.at(-1)!;
     assert.equal(seen.url, '/base/r2/b');
     assert.equal(seen.headers['x-r2'], '1');
 

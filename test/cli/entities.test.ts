@@ -47,8 +47,8 @@ describe('gatehouse services|routes|plugins', () => {
 
     const res = await proxyGet(platform.proxyPort, hostname, '/r1/x');
     assert.equal(res.status, 200, res.body);
-    assert.equal(upstream.seen.at(-1)?.url, '/base/x');
-    assert.equal(upstream.seen.at(-1)?.headers['x-added'], 'yes');
+    assert.equal(upstream.requests.at(-1)?.url, '/base/x');
+    assert.equal(upstream.requests.at(-1)?.headers['x-added'], 'yes');
   });
 
   it('deletes by name and reports a missing entity with exit 1', async () => {

@@ -41,7 +41,7 @@ describe('gatehouse gateways', () => {
     await platform.api('POST', `/v2/control-planes/${json.id}/core-entities/services/up/routes`, { name: 'r', paths: ['/'] });
     const res = await proxyGet(platform.proxyPort, hostname, '/hello');
     assert.equal(res.status, 200, res.body);
-    assert.equal(upstream.seen.at(-1)?.url, '/hello');
+    assert.equal(upstream.requests.at(-1)?.url, '/hello');
   });
 
   it('refuses a taken name with exit 1 and a next step', async () => {

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { send, type Reply } from '@gatehouse/test-kit';
+
+export { startUpstream } from '@gatehouse/test-kit';
 
 export const MAIN = fileURLToPath(new URL('../../packages/cli/src/main.ts', import.meta.url));
 
@@ -37,32 +38,5 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
   });
 }
 
-/** A local upstream on 127.0.0.1:0 that records what it received and answers 200 JSON. */
-export async function startUpstream() {
-  const seen: { method: string; url: string; headers: Record<string, unknown> }[] = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers });
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ok: true, url: req.url }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return { port, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 /** GET through the proxy with a Host header, so no DNS is involved. */
-export async function proxyGet(port: number, host: string, path: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+export const proxyGet = (port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<Reply> => send(port, host, path, { headers });

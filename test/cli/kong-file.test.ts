@@ -102,15 +102,15 @@ describe('a Kong declarative file with upstreams, consumers, groups and certific
     assert.equal(without.status, 401, without.body);
     const wrong = await proxyGet(platform.proxyPort, hostname, '/orders/1', { apikey: 'nope' });
     assert.equal(wrong.status, 401, wrong.body);
-    const seenBefore = upstreams.map((u) => u.seen.length);
+    const seenBefore = upstreams.map((u) => u.requests.length);
     for (let i = 0; i < 4; i++) {
       const ok = await proxyGet(platform.proxyPort, hostname, `/orders/${i}`, { apikey: 'alice-key' });
       assert.equal(ok.status, 200, ok.body);
       assert.equal(JSON.parse(ok.body).url, `/api/${i}`);
     }
     // Round-robin over both targets of the upstream.
-    assert.deepEqual(upstreams.map((u, i) => u.seen.length - seenBefore[i]), [2, 2]);
-    assert.equal(upstreams.flatMap((u) => u.seen).at(-1)!.headers['x-consumer-username'], 'alice');
+    assert.deepEqual(upstreams.map((u, i) => u.requests.length - seenBefore[i]), [2, 2]);
+    assert.equal(upstreams.flatMap((u) => u.requests).at(-1)!.headers['x-consumer-username'], 'alice');
   });
 
   it('plans only the change: a new target, a rotated certificate and a group left', async () => {

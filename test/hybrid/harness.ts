@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { send, until } from '@gatehouse/test-kit';
 
 // Real processes for the hybrid-mode tests: the control plane alone (GATEHOUSE_ROLE=control-plane) and
 // standalone data planes (packages/data-plane/src/main.ts), each reading what the other printed.
 
 const CP_MAIN = fileURLToPath(new URL('../../packages/control-plane/src/main.ts', import.meta.url));
 const DP_MAIN = fileURLToPath(new URL('../../packages/data-plane/src/main.ts', import.meta.url));
+/** One proxied GET on a fresh connection; polling until a value comes. */
+export { send as get, until };
+
 export const TOKEN = 'kpat_hybridtesttokenhybridtesttokenhybridtest0001';
 
 export interface Proc {
@@ -106,27 +109,3 @@ export async function startDataPlane(opts: { controlPlane: string; certFile: str
   return { ...proc, port: Number(/Proxy:\s+http:\/\/[^\s]+:(\d+)/.exec(proc.output())![1]) };
 }
 
-/** One proxied GET with a fresh connection. */
-export function get(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host, connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Polls `fn` until it returns a value (bounded: `timeoutMs`). */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -2,35 +2,11 @@
 // old control plane is untouched, and the copy proxies identically.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
-import { startUpstream, type RunningUpstream } from '@gatehouse/test-kit';
+import { send, startUpstream, until, type RunningUpstream } from '@gatehouse/test-kit';
 import { RSA_CERT, RSA_KEY } from '../../packages/control-plane/src/api/core-entities-certs.fixtures.ts';
 
 const TYPES = ['services', 'routes', 'plugins', 'consumers', 'key-auths', 'acls', 'consumer_groups', 'upstreams', 'certificates', 'snis', 'ca_certificates'] as const;
-
-function proxy(port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('V0 -> V1 migration', () => {
   let platform: RunningPlatform;
@@ -111,17 +87,17 @@ describe('V0 -> V1 migration', () => {
 
     // Same requests through both hostnames: the same statuses, upstream paths and added headers.
     const cases: Array<[string, Record<string, string>]> = [['/open/a?q=1', {}], ['/locked/b', { apikey: 'alice-key' }], ['/locked/b', {}], ['/lb/c', {}], ['/nothing', {}]];
-    await until('the new gateway serving', async () => ((await proxy(platform.proxyPort, newHost, '/open/x')).status === 200 ? true : undefined));
+    await until('the new gateway serving', async () => ((await send(platform.proxyPort, newHost, '/open/x')).status === 200 ? true : undefined));
     for (const [path, headers] of cases) {
       const seen: Array<{ status: number; path?: string; added?: unknown }> = [];
       for (const host of [oldHost, newHost]) {
-        const r = await proxy(platform.proxyPort, host, path, headers);
+        const r = await send(platform.proxyPort, host, path, { headers });
         const echoed = r.status === 200 ? JSON.parse(r.body) : null;
         seen.push({ status: r.status, path: echoed?.url, added: echoed?.headers['x-added'] });
       }
       assert.deepEqual(seen[1], seen[0], `${path} ${JSON.stringify(headers)}`);
     }
-    assert.equal((await proxy(platform.proxyPort, newHost, '/locked/b', { apikey: 'alice-key' })).status, 200);
+    assert.equal((await send(platform.proxyPort, newHost, '/locked/b', { headers: { apikey: 'alice-key' } })).status, 200);
 
     // A V1 control plane cannot be migrated again; an unknown one is 404.
     assert.equal((await api('POST', `/v2/control-planes/${v1.id}/migrate`, {})).status, 400);

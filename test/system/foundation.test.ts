@@ -3,18 +3,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { send, startUpstream, type RunningUpstream } from '@gatehouse/test-kit';
+import { send, startUpstream, until, type RunningUpstream } from '@gatehouse/test-kit';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('serverless gateway, end to end (issue 3)', () => {
   let platform: RunningPlatform;

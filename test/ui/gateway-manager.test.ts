@@ -2,9 +2,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
+import { send as sendTo, startUpstream, type RunningUpstream } from '@gatehouse/test-kit';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
 import { browserUnavailable, ensureUiBuilt, launchBrowser, screenshotPath } from './browser.ts';
 
@@ -12,33 +11,6 @@ const skip = browserUnavailable();
 if (skip) console.log(`# skipping the browser tests: ${skip}`);
 
 const TIMEOUT_MS = 15_000;
-
-async function startEcho() {
-  const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      seen.push({ url: req.url!, headers: req.headers });
-      res.setHeader('content-type', 'application/json');
-      res.end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as AddressInfo).port, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-function proxyGet(port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { ...headers, host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** A loopback UDP port with nothing behind it: DNS queries to it are refused at once. */
 async function closedUdpPort(): Promise<number> {
@@ -69,7 +41,7 @@ function createTally() {
 
 describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
   let platform: RunningPlatform;
-  let upstream: Awaited<ReturnType<typeof startEcho>>;
+  let upstream: RunningUpstream;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let hostname = '';
@@ -79,7 +51,7 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
 
   before(async () => {
     ensureUiBuilt();
-    upstream = await startEcho();
+    upstream = await startUpstream();
     platform = await startPlatform({
       env: {
         // Data planes report traffic every 200 ms, so the charts see it within the test.
@@ -108,7 +80,7 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
   };
   /** One request to the gateway, tallied. */
   const send = async (route: string, path: string, consumer?: { name: string; key: string }) => {
-    const res = await proxyGet(platform.proxyPort, hostname, path, consumer ? { apikey: consumer.key } : {});
+    const res = await sendTo(platform.proxyPort, hostname, path, { headers: consumer ? { apikey: consumer.key } : {} });
     record(route, res.status, consumer?.name);
     return res;
   };
@@ -210,11 +182,11 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
     let last = { status: 0, body: '' };
     for (let i = 0; i < 300 && Date.now() < deadline; i++) {
       last = await send('demo', `/demo/hello?i=${i}`);
-      if (last.status === 200 && upstream.seen.some((s) => s.headers['x-added'] === 'yes')) break;
+      if (last.status === 200 && upstream.requests.some((s) => s.headers['x-added'] === 'yes')) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(last.status, 200, last.body);
-    const hit = upstream.seen.find((s) => s.headers['x-added'] === 'yes');
+    const hit = upstream.requests.find((s) => s.headers['x-added'] === 'yes');
     assert.ok(hit, 'the upstream received the header the plugin adds');
     assert.match(hit.url, /^\/up\/hello/);
     for (let i = 0; i < 9; i++) assert.equal((await send('demo', '/demo/more')).status, 200);
@@ -232,11 +204,11 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
     assert.deepEqual(plugins.body.data[0].config.add.headers, ['x-added:yes', 'x-edited:1']);
 
     const deadline = Date.now() + TIMEOUT_MS;
-    for (let i = 0; i < 300 && Date.now() < deadline && !upstream.seen.some((s) => s.headers['x-edited'] === '1'); i++) {
+    for (let i = 0; i < 300 && Date.now() < deadline && !upstream.requests.some((s) => s.headers['x-edited'] === '1'); i++) {
       await send('demo', `/demo/edited?i=${i}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.ok(upstream.seen.some((s) => s.headers['x-edited'] === '1' && s.headers['x-added'] === 'yes'), 'the upstream received the edited headers');
+    assert.ok(upstream.requests.some((s) => s.headers['x-edited'] === '1' && s.headers['x-added'] === 'yes'), 'the upstream received the edited headers');
   });
 
   it('adds a consumer and credentials of each kind through their forms', async () => {
@@ -316,7 +288,7 @@ describe('web UI: create and configure a gateway (issue 10)', { skip }, () => {
     }
     assert.equal(last, 401);
     for (let i = 0; i < 5; i++) assert.equal((await send('private', '/private/me', { name: 'alice', key: 'alice-secret-key-1234' })).status, 200);
-    assert.ok(upstream.seen.some((s) => s.url === '/up/me' && s.headers['x-consumer-username'] === 'alice'));
+    assert.ok(upstream.requests.some((s) => s.url === '/up/me' && s.headers['x-consumer-username'] === 'alice'));
   });
 
   it('shows the traffic sent in the overview: totals by status class, latency, top routes and consumers, and the nodes', async () => {

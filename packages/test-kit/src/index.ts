@@ -2,3 +2,4 @@ export { startUpstream, type EchoedRequest, type RunningUpstream } from './upstr
 export { snapshot, snapshotHash, SnapshotBuilder, type PluginScope } from './snapshot.ts';
 export { redisOrSkip } from './services.ts';
 export { send, type Reply, type SendOptions } from './send.ts';
+export { until } from './until.ts';
