@@ -113,8 +113,22 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   /** Kong's `kong.response.error`: the error template, negotiated from Accept. */
   sendError(status: number, message: string | null, isNginxError: boolean, extra: Record<string, string> | null = null): void {
     const req = this.req;
+    if (req.httpVersionMajor === 2 && isGrpcContentType(req)) return this.sendGrpcError(status, message, isNginxError, extra);
     const type = negotiate(req.headers.accept, req.headers['content-type'], isNginxError ? this.plane!.errorDefaultType : null);
     this.sendGenerated(status, `${type}; charset=utf-8`, errorBody(type, message ?? defaultMessage(status), this.requestId), extra);
+  }
+
+  /**
+   * Kong's errors to a gRPC request (kong/pdk/response.lua): no body, the status mapped to
+   * `grpc-status`. Kong's own errors carry `content-type: application/grpc` and the status's gRPC
+   * name as `grpc-message`; nginx's (upstream failures) carry no content type and Kong's message.
+   */
+  sendGrpcError(status: number, message: string | null, isNginxError: boolean, extra: Record<string, string> | null): void {
+    const code = HTTP_TO_GRPC[status] ?? (status >= 500 ? 13 : status >= 400 ? 3 : 2);
+    const headers: Record<string, string> = extra === null ? {} : { ...extra };
+    headers['grpc-status'] = String(code);
+    headers['grpc-message'] = isNginxError ? (message ?? defaultMessage(status)) : GRPC_MESSAGES[code]!;
+    this.sendGenerated(status, isNginxError ? null : 'application/grpc', '', headers);
   }
 
   /** A plugin's answer (`ctx.respond` or `ctx.error`). */
@@ -169,7 +183,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     const now = performance.now();
     const headers = upstreamHeaders as Headers;
     stripResponseHopByHop(headers);
-    headers['via'] = appendHeader(headers['via'], plane.viaToken);
+    // Reference §3.1: the Via version is the upstream's, 2 for grpc services.
+    headers['via'] = appendHeader(headers['via'], this.target!.upstream!.isGrpc ? `2 ${plane.serverToken}` : plane.viaToken);
     if (headers['server'] === undefined) headers['server'] = plane.serverToken;
     this.upstreamLatencyMs = now - this.upstreamStartedAt;
     headers['x-kong-upstream-latency'] = String(Math.round(this.upstreamLatencyMs));
@@ -245,9 +260,11 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined> | undefined): void {
     this.isUpstreamDone = true;
     if (this.peer !== null) releasePeer(this);
+    // gRPC's grpc-status and grpc-message arrive as trailers; HTTP/2 clients get them as such.
+    if (trailers !== undefined && this.req.httpVersionMajor === 2) forwardTrailers(this, trailers);
     const chunks = this.bufferedChunks;
     if (chunks !== null) {
       const ctx = this.pctx!;
@@ -280,6 +297,27 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') this.sendError(503, 'name resolution failed', false);
     else this.sendError(502, null, true);
   }
+}
+
+/** Kong's HTTP status to gRPC status map (kong/pdk/response.lua); others by class. */
+const HTTP_TO_GRPC: Record<number, number> = { 200: 0, 400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 499: 1, 500: 13, 501: 12, 503: 14, 504: 4 };
+const GRPC_MESSAGES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+/** Kong's gRPC request test: the Content-Type starts with application/grpc (the route check adds HTTP/2). */
+export function isGrpcContentType(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  return type !== undefined && type.startsWith('application/grpc');
+}
+
+/** Copies the upstream's trailers (string keys: node:http2 adds a symbol for sensitive headers) onto the response. */
+function forwardTrailers(x: Exchange, trailers: Record<string, string | string[] | undefined>): void {
+  let out: Record<string, string | string[]> | null = null;
+  for (const name in trailers) {
+    const value = trailers[name];
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */) continue;
+    (out ??= {})[name] = value;
+  }
+  if (out !== null) x.addTrailers(out);
 }
 
 /**

@@ -8,7 +8,7 @@ import { runAccess, runPhase, type PhaseOutcome } from '../pipeline/runner.ts';
 import { nextRequestId } from './request-id.ts';
 import { appendHeader, forwardableRequestHeaders, realClientIp } from './headers.ts';
 import type { CompiledGateway } from './gateway.ts';
-import { onClientBodyTimeout, type Exchange } from './exchange.ts';
+import { isGrpcContentType, onClientBodyTimeout, type Exchange } from './exchange.ts';
 import { dispatchUpstream } from '../upstream/dispatch.ts';
 import { sendRateLimited } from '../limits/respond.ts';
 
@@ -124,6 +124,11 @@ function route(req: IncomingMessage, res: Exchange, port: number): void {
     const code = route.https_redirect_status_code;
     if (code === 426) return res.sendError(426, 'Please use HTTPS protocol', false, { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' });
     return res.sendGenerated(code, null, '', { location: `https://${ctx.host}${req.url ?? '/'}` });
+  }
+  // Reference §3.4: a grpc route takes gRPC (content type application/grpc...) over HTTP/2 only.
+  if (target.isGrpc) {
+    if (!isGrpcContentType(req)) return res.sendError(415, 'Non-gRPC request matched gRPC route', false);
+    if (req.httpVersionMajor !== 2) return res.sendError(426, 'Please use HTTP2 protocol', false, { connection: 'Upgrade', upgrade: 'HTTP/2' });
   }
   ctx.routeId = route.id;
   ctx.serviceId = route.service?.id ?? null;

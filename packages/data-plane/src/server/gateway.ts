@@ -22,6 +22,8 @@ export interface UpstreamTarget {
   base: string;
   /** Host header when preserve_host is off: host, plus the port unless it is the scheme default. */
   hostHeader: string;
+  /** A grpc or grpcs service: HTTP/2 upstream, response trailers forwarded. */
+  isGrpc: boolean;
 }
 
 export interface RouteTarget {
@@ -30,6 +32,8 @@ export interface RouteTarget {
   upstream: UpstreamTarget | null;
   chain: Chain;
   isHttpsOnly: boolean;
+  /** Protocols grpc/grpcs: gRPC over HTTP/2 only (415 and 426 otherwise, reference §3.4). */
+  isGrpc: boolean;
 }
 
 export interface CompiledGateway {
@@ -46,7 +50,8 @@ export interface CompiledGateway {
   isRetired: boolean;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443 };
+const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443 };
+const PROXIED = new Set(['http', 'https', 'grpc', 'grpcs']);
 
 /** Checks the snapshot's envelope; entity shapes are the control plane's (validated on write). */
 export function checkSnapshot(s: Snapshot): void {
@@ -77,29 +82,31 @@ export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGatewa
     }
     const targets: Array<{ route: Route; payload: RouteTarget }> = [];
     for (const route of s.routes) {
-      if (!route.protocols.includes('http') && !route.protocols.includes('https')) continue;
+      if (!route.protocols.some((p) => PROXIED.has(p))) continue;
       const service = route.service === null ? null : (services.get(route.service.id) ?? null);
       // Kong leaves routes of disabled services out of the router.
       if (service !== null && !service.enabled) continue;
-      if (service !== null && service.protocol !== 'http' && service.protocol !== 'https') continue;
+      if (service !== null && !PROXIED.has(service.protocol)) continue;
       let upstream: UpstreamTarget | null = null;
       if (service !== null) {
         upstream = upstreams.get(service.id) ?? null;
         const balancer = upstream === null ? balancers.get(service.host.toLowerCase()) : undefined;
         if (balancer !== undefined) {
-          upstream = { service, pool: null, balanced: bindBalancer(service, balancer, s, pools, poolKeys), base: service.path ?? '/', hostHeader: '' };
+          upstream = { service, pool: null, balanced: bindBalancer(service, balancer, s, pools, poolKeys), base: service.path ?? '/', hostHeader: '', isGrpc: isGrpcProtocol(service.protocol) };
           upstreams.set(service.id, upstream);
         }
         if (upstream === null) {
-          const { key, pool } = pools.acquire(service, service.protocol === 'https' ? serviceTls(service, s) : null);
+          const isTls = service.protocol === 'https' || service.protocol === 'grpcs';
+          const { key, pool } = pools.acquire(service, isTls ? serviceTls(service, s) : null);
           poolKeys.push(key);
           const hostHeader = service.port === DEFAULT_PORTS[service.protocol] ? service.host : `${service.host}:${service.port}`;
-          upstream = { service, pool, balanced: null, base: service.path ?? '/', hostHeader };
+          upstream = { service, pool, balanced: null, base: service.path ?? '/', hostHeader, isGrpc: isGrpcProtocol(service.protocol) };
           upstreams.set(service.id, upstream);
         }
       }
       const isHttpsOnly = route.protocols.includes('https') && !route.protocols.includes('http');
-      targets.push({ route, payload: { route, upstream, chain: buildChain(instances, route, consumers), isHttpsOnly } });
+      const isGrpc = route.protocols.includes('grpc') || route.protocols.includes('grpcs');
+      targets.push({ route, payload: { route, upstream, chain: buildChain(instances, route, consumers), isHttpsOnly, isGrpc } });
     }
     return {
       gatewayId: s.gatewayId,
@@ -117,6 +124,8 @@ export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGatewa
     throw error;
   }
 }
+
+const isGrpcProtocol = (protocol: string): boolean => protocol === 'grpc' || protocol === 'grpcs';
 
 /** Marks a gateway retired; its pools are released now or when its last request finishes. */
 export function retireGateway(gw: CompiledGateway, pools: PoolRegistry): void {

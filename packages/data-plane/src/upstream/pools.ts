@@ -64,6 +64,9 @@ export interface PoolRegistry {
   readonly balancerCount: number;
 }
 
+/** Concurrent streams per HTTP/2 connection to a gRPC service (undici's H2CClient default). */
+const H2_STREAMS = 100;
+
 /** Brackets IPv6 literals for a URL origin. */
 const originHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 const isIpLiteral = (host: string): boolean => /^[\d.]+$/.test(host) || host.includes(':');
@@ -76,8 +79,11 @@ export function createPoolRegistry(logger: Logger | null = null, guard: Upstream
   const newest = new Map<string, Balancer>();
 
   const acquireOrigin = (spec: OriginSpec): { key: string; pool: Pool } => {
-    const origin = `${spec.protocol}://${originHost(spec.host)}:${spec.port}`;
-    const key = `${origin}|${spec.connectTimeoutMs}|${spec.isVerified}|${spec.servername ?? ''}|${spec.tls?.id ?? ''}`;
+    // gRPC services speak HTTP/2: h2c with prior knowledge (grpc), h2 by ALPN over TLS (grpcs).
+    const isH2 = spec.protocol === 'grpc' || spec.protocol === 'grpcs';
+    const scheme = spec.protocol === 'grpc' ? 'http' : spec.protocol === 'grpcs' ? 'https' : spec.protocol;
+    const origin = `${scheme}://${originHost(spec.host)}:${spec.port}`;
+    const key = `${isH2 ? 'h2|' : ''}${origin}|${spec.connectTimeoutMs}|${spec.isVerified}|${spec.servername ?? ''}|${spec.tls?.id ?? ''}`;
     let entry = pools.get(key);
     if (entry === undefined) {
       const tls = spec.tls;
@@ -88,11 +94,14 @@ export function createPoolRegistry(logger: Logger | null = null, guard: Upstream
         servername: spec.servername,
         ...(tls?.ca ? { ca: tls.ca } : {}),
         ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        // Kong speaks HTTP/1.1 to http(s) services (proxy_http_version 1.1), HTTP/2 to grpc(s) ones.
+        allowH2: isH2,
+        ...(isH2 ? { useH2c: scheme === 'http', preferH2: true } : {}),
       };
       const pool = new Pool(origin, {
-        // Kong speaks HTTP/1.1 to http(s) services (proxy_http_version 1.1).
-        allowH2: false,
-        connect: guard === null ? connect : guard.connector(spec.port, { ...connect, allowH2: false }),
+        allowH2: isH2,
+        ...(isH2 ? { useH2c: scheme === 'http', pipelining: H2_STREAMS } : {}),
+        connect: guard === null ? connect : guard.connector(spec.port, connect),
         keepAliveTimeout: 60_000,
       });
       entry = { pool, refs: 0 };
@@ -124,7 +133,7 @@ export function createPoolRegistry(logger: Logger | null = null, guard: Upstream
         port: service.port,
         connectTimeoutMs: service.connect_timeout,
         isVerified: service.tls_verify === true,
-        servername: service.protocol === 'https' && !isIpLiteral(service.host) ? service.host : undefined,
+        servername: (service.protocol === 'https' || service.protocol === 'grpcs') && !isIpLiteral(service.host) ? service.host : undefined,
         tls,
       });
     },
