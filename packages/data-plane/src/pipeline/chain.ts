@@ -6,7 +6,9 @@ import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 // Plugin chains, compiled once per snapshot: for each route, the one config per plugin name that
 // Kong's scoping precedence selects, sorted by priority. Each phase keeps only the plugins that
 // implement it. Consumer and consumer-group scoped configs make extra chains per route, looked up
-// when an auth plugin sets the consumer (see `ConsumerScopes`).
+// when an auth plugin sets the consumer (see `ConsumerScopes`). A plugin instance runs only on the
+// request protocols in its `protocols`: when instances differ between the cleartext and the TLS
+// protocol of a route, the route gets a second chain for TLS requests (`Chain.tls`).
 
 export interface ChainEntry {
   plugin: AnyPlugin;
@@ -27,7 +29,16 @@ export interface Chain {
   size: number;
   /** The chains to switch to once an auth plugin sets a consumer; null when no config is consumer-scoped. */
   consumerScopes: RouteConsumerScopes | null;
+  /**
+   * The chain for requests over TLS (https, or grpcs on a gRPC route) when some instance's
+   * `protocols` differ between the route's cleartext and TLS protocol; null: this chain serves both.
+   * Pick with `chainFor`.
+   */
+  tls: Chain | null;
 }
+
+/** The chain a request runs on: `chain` itself, or its TLS variant for a request over TLS. */
+export const chainFor = (chain: Chain, isTls: boolean): Chain => (isTls && chain.tls !== null ? chain.tls : chain);
 
 /** Where the chain continues after the auth plugin at `access[i]` set a consumer. */
 export interface ConsumerSwitch {
@@ -47,7 +58,7 @@ export interface RouteConsumerScopes {
   byKey: ReadonlyMap<string, ReadonlyMap<string, ConsumerSwitch>>;
 }
 
-export const EMPTY_CHAIN: Chain = { rewrite: [], access: [], headerFilter: [], bodyFilter: [], log: [], needsBody: false, size: 0, consumerScopes: null };
+export const EMPTY_CHAIN: Chain = { rewrite: [], access: [], headerFilter: [], bodyFilter: [], log: [], needsBody: false, size: 0, consumerScopes: null, tls: null };
 
 interface Instance {
   entity: Plugin;
@@ -55,12 +66,12 @@ interface Instance {
   needsBody: boolean;
 }
 
-/** Validates and compiles every enabled HTTP plugin instance of a snapshot. */
+/** Validates and compiles every enabled HTTP (or gRPC) plugin instance of a snapshot. */
 export function compileInstances(plugins: Plugin[], gatewayId: string, consumers: ConsumerIndex = EMPTY_CONSUMER_INDEX): Instance[] {
   const out: Instance[] = [];
   for (const entity of plugins) {
     if (!entity.enabled) continue;
-    if (!entity.protocols.includes('http') && !entity.protocols.includes('https')) continue;
+    if (!entity.protocols.some(isProxyProtocol)) continue;
     const plugin = PLUGIN_HANDLERS.get(entity.name);
     if (plugin === undefined) throw new DataPlaneError(DP_ERRORS.PLUGIN_UNKNOWN, `plugin ${entity.id}: '${entity.name}' is not available on this data plane`);
     const valid = validatePluginConfig(entity.name, entity.config);
@@ -70,6 +81,8 @@ export function compileInstances(plugins: Plugin[], gatewayId: string, consumers
   }
   return out;
 }
+
+const isProxyProtocol = (p: string): boolean => p === 'http' || p === 'https' || p === 'grpc' || p === 'grpcs';
 
 /** Who a chain is built for: a consumer's id (when it has configs of its own) and its scoped groups. */
 interface Principal {
@@ -118,9 +131,24 @@ function pick(instances: Instance[], routeId: string | null, serviceId: string |
 
 /**
  * The chain for one route (or, with `route` null, the global chain used before routing). With
- * `consumers`, the route's consumer-scoped chains are built too.
+ * `consumers`, the route's consumer-scoped chains are built too. Instances run only on the request
+ * protocols in their `protocols` (Kong): a gRPC route's requests are grpc/grpcs, others (and the
+ * pre-routing chain) http/https. When the TLS protocol selects other instances than the cleartext
+ * one, the chain gets its `tls` variant.
  */
 export function buildChain(instances: Instance[], route: Route | null, consumers: ConsumerIndex = EMPTY_CONSUMER_INDEX): Chain {
+  const isGrpc = route !== null && route.protocols.some((p) => p === 'grpc' || p === 'grpcs');
+  const plain = instances.filter((i) => i.entity.protocols.includes(isGrpc ? 'grpc' : 'http'));
+  const secure = instances.filter((i) => i.entity.protocols.includes(isGrpc ? 'grpcs' : 'https'));
+  const chain = buildFor(plain, route, consumers);
+  if (plain.length === secure.length && plain.every((p, i) => p === secure[i])) return chain;
+  const tls = buildFor(secure, route, consumers);
+  if (chain === EMPTY_CHAIN && tls === EMPTY_CHAIN) return EMPTY_CHAIN;
+  // EMPTY_CHAIN is shared: a route with plugins on TLS only gets its own empty cleartext chain.
+  return { ...chain, tls };
+}
+
+function buildFor(instances: Instance[], route: Route | null, consumers: ConsumerIndex): Chain {
   const routeId = route?.id ?? null;
   const serviceId = route?.service?.id ?? null;
   const picked = pick(instances, routeId, serviceId, null);
@@ -185,6 +213,7 @@ function assemble(picked: Instance[], consumerScopes: RouteConsumerScopes | null
     needsBody: picked.some((i) => i.needsBody),
     size: entries.length,
     consumerScopes,
+    tls: null,
   };
 }
 

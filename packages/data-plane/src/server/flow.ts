@@ -5,6 +5,7 @@ import { PluginContext } from '@gatehouse/plugins';
 import { DP_ERRORS, DataPlaneError } from '../errors.ts';
 import { escapePath, normalizePath, splitHostPort, upstreamPath } from '../router/index.ts';
 import { runAccess, runPhase, type PhaseOutcome } from '../pipeline/runner.ts';
+import { chainFor } from '../pipeline/chain.ts';
 import { nextRequestId } from './request-id.ts';
 import { appendHeader, forwardableRequestHeaders, realClientIp } from './headers.ts';
 import type { CompiledGateway } from './gateway.ts';
@@ -86,8 +87,11 @@ function startRequest(req: IncomingMessage, res: Exchange, host: string, hostPor
   });
   res.pctx = ctx;
   const port = hostPort ?? req.socket.localPort ?? 0;
+  // A plugin runs only on the protocols in its `protocols`: the chain's TLS variant when it has one.
+  const globalChain = res.gateway!.globalChain;
+  if (globalChain.tls !== null && ctx.scheme === 'https') res.activeChain = globalChain.tls;
 
-  if (res.gateway!.globalChain.rewrite.length > 0) {
+  if (res.chain.rewrite.length > 0) {
     const outcome = safePhase(res, 'rewrite');
     if (outcome instanceof Promise) {
       outcome.then((o) => (o === null ? route(req, res, port) : res.sendPluginResponse(o)), (e) => pluginFailed(res, e));
@@ -139,9 +143,11 @@ function route(req: IncomingMessage, res: Exchange, port: number): void {
     if (route.strip_path && match.prefix !== null && match.prefix !== '/') ctx.headers['x-forwarded-prefix'] = match.prefix;
     else delete ctx.headers['x-forwarded-prefix'];
   }
-  if (target.chain.size > 0) ctx.slots = new Array(target.chain.size).fill(undefined);
+  // The exchange's chain from here on (an auth plugin may switch it to a consumer's).
+  const chain = (res.activeChain = chainFor(target.chain, ctx.scheme === 'https'));
+  if (chain.size > 0) ctx.slots = new Array(chain.size).fill(undefined);
 
-  if (target.chain.needsBody && hasBody(req)) {
+  if (chain.needsBody && hasBody(req)) {
     bufferBody(req, res).then((body) => {
       if (body === null) return;
       ctx.body = body;
@@ -149,13 +155,13 @@ function route(req: IncomingMessage, res: Exchange, port: number): void {
     }, (e) => pluginFailed(res, e));
     return;
   }
-  if (target.chain.needsBody) ctx.body = Buffer.alloc(0);
+  if (chain.needsBody) ctx.body = Buffer.alloc(0);
   access(req, res);
 }
 
 function access(req: IncomingMessage, res: Exchange): void {
   if (res.destroyed) return;
-  if (res.target!.chain.access.length === 0) return forward(req, res);
+  if (res.chain.access.length === 0) return forward(req, res);
   const outcome = safePhase(res, 'access');
   if (outcome instanceof Promise) {
     outcome.then((o) => (o === null ? forward(req, res) : res.sendPluginResponse(o)), (e) => pluginFailed(res, e));
@@ -284,8 +290,8 @@ async function bufferBody(req: IncomingMessage, res: Exchange): Promise<Buffer |
 
 function safePhase(res: Exchange, phase: 'rewrite' | 'access'): PhaseOutcome | Promise<PhaseOutcome> {
   try {
-    if (phase === 'access') return runAccess(res, res.target!.chain, res.pctx!);
-    return runPhase(res.gateway!.globalChain.rewrite, phase, res.pctx!);
+    if (phase === 'access') return runAccess(res, res.chain, res.pctx!);
+    return runPhase(res.chain.rewrite, phase, res.pctx!);
   } catch (error) {
     return Promise.reject(error);
   }
