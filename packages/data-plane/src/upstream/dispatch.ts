@@ -64,7 +64,7 @@ export function bindBalancer(service: Service, balancer: Balancer, s: Snapshot, 
       port: peer.port,
       connectTimeoutMs: service.connect_timeout,
       isVerified: service.tls_verify === true,
-      servername: service.protocol === 'https' && isIP(hostName) === 0 ? hostName : undefined,
+      servername: tls && isIP(hostName) === 0 ? hostName : undefined,
       tls,
     });
     keys.push(key);
