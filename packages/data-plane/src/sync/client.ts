@@ -216,7 +216,11 @@ export function createSyncClient(options: SyncClientOptions) {
     });
     socket.on('pong', () => (lastSeen = Date.now()));
     socket.on('ping', () => (lastSeen = Date.now()));
-    socket.on('error', (err) => log.warn({ err: err.message }, 'control plane connection failed'));
+    socket.on('error', (err) => {
+      // ws refuses a frame over maxPayload as soon as its header announces the length (close 1009).
+      if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') log.error({ err: `frame over ${MAX_FRAME_BYTES} bytes` }, 'oversized message from the control plane refused; reconnecting');
+      else log.warn({ err: err.message }, 'control plane connection failed');
+    });
     socket.on('close', (code, reason) => {
       if (heartbeat) clearInterval(heartbeat);
       if (ws === socket) {

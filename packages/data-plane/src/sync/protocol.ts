@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Snapshot } from '@gatehouse/schema';
@@ -139,8 +140,28 @@ export async function decodeMessage(frame: Buffer, isBinary: boolean): Promise<D
     (value.type === 'platform_tls' && Array.isArray(value.certificates) && value.certificates.every((c) => isObject(c) && typeof c.cert === 'string' && typeof c.key === 'string')) ||
     (value.type === 'remove' && Array.isArray(value.gatewayIds) && value.gatewayIds.every((id) => typeof id === 'string'));
   if (!ok) throw new ProtocolError(`malformed or unknown message of type '${String(value.type).slice(0, 40)}'`);
+  if (value.type === 'snapshot') {
+    const { hash, ...body } = value.snapshot as Record<string, unknown>;
+    const actual = snapshotContentHash(body);
+    if (actual !== hash) throw new ProtocolError(`snapshot of gateway '${String((body.gatewayId as string).slice(0, 64))}' has hash '${String(hash).slice(0, 64)}' but its content hashes to '${actual}' (corrupt or altered)`);
+  }
   return value as unknown as DataPlaneMessage | ControlPlaneMessage;
 }
+
+/** JSON with object keys sorted at every depth and undefined members dropped (the compiler's canonical JSON). */
+const canonical = (value: unknown): string => {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const members: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== undefined) members.push(`${JSON.stringify(key)}:${canonical(member)}`);
+  }
+  return `{${members.join(',')}}`;
+};
+
+/** A snapshot's hash as the control plane computes it: first 32 hex chars of sha256 over the canonical JSON of every field but `hash`. */
+export const snapshotContentHash = (body: Record<string, unknown>): string => createHash('sha256').update(canonical(body)).digest('hex').slice(0, 32);
 
 /**
  * Kong's rule (clustering/compat): majors must match and the data plane's minor must not be newer
