@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Acl, BasicAuthCredential, Consumer, ConsumerGroup, HmacAuthCredential, JwtCredential, KeyAuthCredential } from './consumers.ts';
 import type { CaCertificate, Certificate, Sni } from './certificates.ts';
 import type { Plugin, Route, Service } from './entities.ts';
@@ -78,3 +79,27 @@ export const emptySnapshotCollections = (): SnapshotCollections => ({
   snis: [],
   caCertificates: [],
 });
+
+/**
+ * JSON with object keys sorted at every depth and `undefined` members dropped: the same value always
+ * gives the same text. `{ b: 1, a: [{ d: 1, c: 2 }] }` gives '{"a":[{"c":2,"d":1}],"b":1}'.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const members: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== undefined) members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+/**
+ * A snapshot's hash: the first 32 hex characters of the sha256 of the canonical JSON of every field
+ * but `hash`. The compiler sets it; data planes check it on receipt.
+ * @example hashSnapshotBody(body) // '3f9a0c12de…' (32 hex characters)
+ */
+export function hashSnapshotBody(body: SnapshotBody | Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32);
+}

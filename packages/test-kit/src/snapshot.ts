@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { newId, nowSeconds, pluginSchema, routeSchema, serviceSchema, SNAPSHOT_FORMAT_VERSION, emptySnapshotCollections, validate, type Plugin, type Route, type Service, type Snapshot, type TSchema } from '@gatehouse/schema';
+import { hashSnapshotBody, newId, nowSeconds, pluginSchema, routeSchema, serviceSchema, SNAPSHOT_FORMAT_VERSION, emptySnapshotCollections, validate, type Plugin, type Route, type Service, type Snapshot, type TSchema } from '@gatehouse/schema';
 import { consumerSchema, consumerGroupSchema, keyAuthCredentialSchema, basicAuthCredentialSchema, jwtCredentialSchema, hmacAuthCredentialSchema, aclSchema, type Consumer, type SnapshotConsumerGroup, type SnapshotCredentials } from '@gatehouse/schema';
 import { validatePluginConfig } from '@gatehouse/plugins/schemas.ts';
 
@@ -29,19 +29,9 @@ function parseUrl(url: string): Partial<Service> {
   return { protocol, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80, path: u.pathname === '/' && !url.endsWith('/') ? null : u.pathname };
 }
 
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-};
 
 /** sha256 (first 32 hex chars) of the canonical JSON of a snapshot body. */
-export const snapshotHash = (body: Omit<Snapshot, 'hash'>): string => createHash('sha256').update(canonical(body)).digest('hex').slice(0, 32);
+export const snapshotHash = (body: Omit<Snapshot, 'hash'>): string => hashSnapshotBody(body);
 
 export class SnapshotBuilder {
   private readonly gatewayId: string;

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { nowSeconds, SNAPSHOT_FORMAT_VERSION, type EntityType, type Plugin, type Route, type Service, type Snapshot, type SnapshotBody } from '@gatehouse/schema';
+import { canonicalJson, hashSnapshotBody, nowSeconds, SNAPSHOT_FORMAT_VERSION, type EntityType, type Plugin, type Route, type Service, type Snapshot, type SnapshotBody } from '@gatehouse/schema';
 import type { SnapshotCollections, SnapshotKeyAuth } from '@gatehouse/schema';
 import type { StoreTx } from '../store/types.ts';
 
@@ -8,25 +7,8 @@ import type { StoreTx } from '../store/types.ts';
 // iterator skip them. Key-auth keys already expired are left out. Everything is sorted so that the hash
 // depends on the configuration only.
 
-/**
- * JSON with object keys sorted at every depth and `undefined` members dropped: the same value always
- * gives the same text. `{ b: 1, a: [{ d: 1, c: 2 }] }` gives '{"a":[{"c":2,"d":1}],"b":1}'.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const members: string[] = [];
-  for (const key of Object.keys(value).sort()) {
-    const member = (value as Record<string, unknown>)[key];
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
-  }
-  return `{${members.join(',')}}`;
-}
-
-/** First 32 hex characters of the sha256 of the body's canonical JSON. */
-export function hashSnapshotBody(body: SnapshotBody): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32);
-}
+// The hash is part of the snapshot format: canonical JSON and sha256 live in @gatehouse/schema.
+export { canonicalJson, hashSnapshotBody };
 
 const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  aclSchema, basicAuthCredentialSchema, consumerSchema, emptySnapshotCollections, hmacAuthCredentialSchema, jwtCredentialSchema, keyAuthCredentialSchema, pluginSchema,
+  aclSchema, basicAuthCredentialSchema, consumerSchema, emptySnapshotCollections, hashSnapshotBody, hmacAuthCredentialSchema, jwtCredentialSchema, keyAuthCredentialSchema, pluginSchema,
   routeSchema, serviceSchema, SNAPSHOT_FORMAT_VERSION, targetSchema, upstreamSchema, validate, type Snapshot, type SnapshotBody, type TSchema,
 } from '@gatehouse/schema';
 import { validatePluginConfig } from '@gatehouse/plugins/schemas.ts';
@@ -30,11 +30,6 @@ const SERVED = new Set(['services', 'routes', 'consumers', 'plugins', 'keyauth_c
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isObject(value)) return `{${Object.keys(value).sort().filter((k) => value[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
-  return JSON.stringify(value) ?? 'null';
-};
 
 /**
  * Reads a Kong declarative file's text into a snapshot for gateway `gatewayId` serving every Host.
@@ -138,7 +133,7 @@ function build(source: Source, gatewayId: string): Snapshot {
     consumers: byId(consumers),
     credentials: { keyAuth: byId(credentials.keyAuth), basicAuth: byId(credentials.basicAuth), jwt: byId(credentials.jwt), hmacAuth: byId(credentials.hmacAuth), acls: byId(credentials.acls) },
   };
-  return { ...body, hash: createHash('sha256').update(canonical(body)).digest('hex').slice(0, 32) };
+  return { ...body, hash: hashSnapshotBody(body) };
 }
 
 const randomKey = (): string => randomBytes(16).toString('hex');

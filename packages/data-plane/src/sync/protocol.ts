@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Snapshot } from '@gatehouse/schema';
+import { hashSnapshotBody, type Snapshot } from '@gatehouse/schema';
 
 // The clustering protocol between the control plane's hub and data planes, shaped after Kong's v1
 // outlet (reference/kong-dataplane.md §6.3): the data plane connects to `wss://<cp>/v1/outlet` with
@@ -148,20 +147,7 @@ export async function decodeMessage(frame: Buffer, isBinary: boolean): Promise<D
   return value as unknown as DataPlaneMessage | ControlPlaneMessage;
 }
 
-/** JSON with object keys sorted at every depth and undefined members dropped (the compiler's canonical JSON). */
-const canonical = (value: unknown): string => {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const members: string[] = [];
-  for (const key of Object.keys(value).sort()) {
-    const member = (value as Record<string, unknown>)[key];
-    if (member !== undefined) members.push(`${JSON.stringify(key)}:${canonical(member)}`);
-  }
-  return `{${members.join(',')}}`;
-};
-
-/** A snapshot's hash as the control plane computes it: first 32 hex chars of sha256 over the canonical JSON of every field but `hash`. */
-export const snapshotContentHash = (body: Record<string, unknown>): string => createHash('sha256').update(canonical(body)).digest('hex').slice(0, 32);
+export const snapshotContentHash = (body: Record<string, unknown>): string => hashSnapshotBody(body);
 
 /**
  * Kong's rule (clustering/compat): majors must match and the data plane's minor must not be newer
