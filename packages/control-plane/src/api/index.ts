@@ -10,6 +10,7 @@ import { registerDpClientCertificateRoutes } from './dp-client-certificates.ts';
 import { registerNodeRoutes } from './nodes.ts';
 import { registerDeckCompatRoutes } from './deck-compat.ts';
 import { registerMigrateRoutes } from './migrate.ts';
+import { registerUpstreamHealthRoutes } from './upstream-health.ts';
 
 /** Every API group; each module declares its routes and calls its service. */
 export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -19,6 +20,7 @@ export async function registerApiRoutes(app: FastifyInstance, ctx: AppContext): 
   registerAnalyticsRoutes(app, ctx);
   registerCustomDomainRoutes(app, ctx);
   await registerCoreEntityRoutes(app, ctx);
+  await registerUpstreamHealthRoutes(app, ctx);
   registerDpClientCertificateRoutes(app, ctx);
   registerNodeRoutes(app, ctx);
   registerDeckCompatRoutes(app, ctx);

@@ -18,6 +18,7 @@ import {
   type BasicInfo,
   type ControlPlaneMessage,
 } from '@gatehouse/data-plane/sync/protocol.ts';
+import type { UpstreamHealth } from '@gatehouse/data-plane';
 import type { Store } from '../store/types.ts';
 import { authenticateNode, isFleetCertificate, type AuthResult } from './auth.ts';
 import type { CertPair } from './certs.ts';
@@ -64,6 +65,15 @@ interface Peer {
   /** gatewayId -> hash this node was told it cannot serve (so it is told once). */
   withheld: Map<string, string>;
   peerCert: X509Certificate | undefined;
+  /** gatewayId -> the upstream health this node last reported for it, and when. */
+  health: Map<string, { upstreams: UpstreamHealth[]; at: number }>;
+}
+
+/** One node's latest upstream health report for a gateway. */
+export interface NodeUpstreamHealth {
+  nodeId: string;
+  at: number;
+  upstreams: UpstreamHealth[];
 }
 
 const ZERO_HASH = '0'.repeat(32);
@@ -198,7 +208,7 @@ export function createClusterHub(options: HubOptions) {
   function accept(ws: WebSocket, scope: NodeScope, peerCert: X509Certificate | undefined, who: { id: string; hostname: string; version: string; ip: string }): void {
     const now = Date.now();
     const node: NodeRecord = { ...who, scope, regions: null, plugins: new Set(), hashes: new Map(), status: 'unknown', issues: [], isConnected: true, createdAt: now, updatedAt: now, lastPing: now };
-    const peer: Peer = { ws, node, lastSeen: now, withheld: new Map(), peerCert };
+    const peer: Peer = { ws, node, lastSeen: now, withheld: new Map(), peerCert, health: new Map() };
     const logMeta = { nodeId: who.id, hostname: who.hostname, version: who.version, scope: scopeKey(scope) };
     const incompatible = versionIncompatibility(options.version, who.version);
     if (incompatible) {
@@ -253,6 +263,12 @@ export function createClusterHub(options: HubOptions) {
             for (const listener of unservedListeners) listener(gatewayId);
           } else node.hashes.set(gatewayId, hash);
           if (hash !== '') notifyServed(node, gatewayId, hash);
+        }
+      } else if (message.type === 'health') {
+        const at = Date.now();
+        for (const [gatewayId, upstreams] of Object.entries(message.gateways)) {
+          if (upstreams === null) peer.health.delete(gatewayId);
+          else peer.health.set(gatewayId, { upstreams, at });
         }
       } else if (message.type === 'error') {
         log.warn({ ...logMeta, code: message.code, gatewayId: message.gatewayId, message: message.message }, 'data plane reports an error');
@@ -385,6 +401,16 @@ export function createClusterHub(options: HubOptions) {
       const versions: string[] = [];
       for (const peer of peers) if (peer.node.hashes.has(gatewayId)) versions.push(peer.node.version);
       return versions;
+    },
+
+    /** The latest upstream health each connected node reported for the gateway (none: no node reported). */
+    upstreamHealth(gatewayId: string): NodeUpstreamHealth[] {
+      const out: NodeUpstreamHealth[] = [];
+      for (const peer of peers) {
+        const report = peer.health.get(gatewayId);
+        if (report) out.push({ nodeId: peer.node.id, at: report.at, upstreams: report.upstreams });
+      }
+      return out;
     },
 
     /** Does any connected node serve this hash of the gateway? */

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import type { DataPlane } from '../server/data-plane.ts';
+import type { UpstreamHealth } from '../upstream/balancer.ts';
 import { createCacheWriter, type SnapshotCache } from './cache.ts';
 import { CLOSE, HEARTBEAT_MS, MAX_FRAME_BYTES, OUTLET_PATH, decodeMessage, encodeMessage, type ControlPlaneMessage, type DataPlaneMessage } from './protocol.ts';
 
@@ -17,7 +18,7 @@ export interface SyncClientOptions {
   cert: string;
   key: string;
   ca?: string;
-  dataPlane: Pick<DataPlane, 'applySnapshot' | 'removeGateway' | 'gatewayHashes' | 'setAcmeChallenge' | 'setPlatformCertificates'>;
+  dataPlane: Pick<DataPlane, 'applySnapshot' | 'removeGateway' | 'gatewayHashes' | 'setAcmeChallenge' | 'setPlatformCertificates' | 'healthReport'>;
   cache: SnapshotCache;
   nodeId: string;
   hostname: string;
@@ -27,6 +28,8 @@ export interface SyncClientOptions {
   labels?: Record<string, string>;
   logger: Logger;
   heartbeatMs?: number;
+  /** How often upstream health is compared with what was last reported (a report goes only when it changed). */
+  healthReportMs?: number;
   /** Reconnect delays: the n-th attempt waits a random time in [d/2, d], d = min(maxMs, minMs * 2^n). */
   backoff?: { minMs: number; maxMs: number };
 }
@@ -41,6 +44,9 @@ export function clusterLookup(hostname: string, options: { all?: boolean }, call
   dnsLookup(hostname, options as never, callback as never);
 }
 
+/** Health is compared this often by default: twice per heartbeat, at most every 5 s. */
+export const healthReportInterval = (heartbeatMs: number): number => Math.max(100, Math.min(5000, Math.round(heartbeatMs / 2)));
+
 /**
  * Keeps a data plane in step with its control plane.
  * @example
@@ -50,6 +56,7 @@ export function clusterLookup(hostname: string, options: { all?: boolean }, call
 export function createSyncClient(options: SyncClientOptions) {
   const log = options.logger;
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const healthReportMs = options.healthReportMs ?? healthReportInterval(heartbeatMs);
   const backoff = options.backoff ?? { minMs: 500, maxMs: 10_000 };
   let ws: WebSocket | null = null;
   let attempt = 0;
@@ -66,6 +73,34 @@ export function createSyncClient(options: SyncClientOptions) {
   base.protocol = base.protocol === 'http:' || base.protocol === 'ws:' ? 'ws:' : 'wss:';
   base.pathname = OUTLET_PATH;
   base.search = new URLSearchParams({ node_id: options.nodeId, node_hostname: options.hostname, node_version: options.version }).toString();
+
+  // Upstream health as last reported on this connection (gatewayId -> JSON of its upstreams): a report
+  // carries only the gateways whose health changed, so a steady node sends nothing.
+  const reportedHealth = new Map<string, string>();
+  function reportHealth(): void {
+    if (!isConnected) return;
+    const gateways: Record<string, UpstreamHealth[] | null> = {};
+    let changes = 0;
+    const seen = new Set<string>();
+    for (const gw of options.dataPlane.healthReport()) {
+      if (gw.upstreams.length === 0) continue;
+      seen.add(gw.gatewayId);
+      const text = JSON.stringify(gw.upstreams);
+      if (reportedHealth.get(gw.gatewayId) === text) continue;
+      reportedHealth.set(gw.gatewayId, text);
+      gateways[gw.gatewayId] = gw.upstreams;
+      changes++;
+    }
+    for (const gatewayId of reportedHealth.keys()) {
+      if (seen.has(gatewayId)) continue;
+      reportedHealth.delete(gatewayId);
+      gateways[gatewayId] = null;
+      changes++;
+    }
+    if (changes > 0) void send({ type: 'health', gateways });
+  }
+  const healthTimer = setInterval(reportHealth, healthReportMs);
+  healthTimer.unref();
 
   async function send(message: DataPlaneMessage): Promise<void> {
     const frame = await encodeMessage(message);
@@ -197,6 +232,7 @@ export function createSyncClient(options: SyncClientOptions) {
       log.info({ controlPlane: options.controlPlane }, 'connected to the control plane');
       const hashes = Object.fromEntries(served);
       void send({ type: 'basic_info', plugins: options.plugins, hashes, ...(options.labels ? { labels: options.labels } : {}) });
+      reportedHealth.clear();
       heartbeat = setInterval(() => {
         if (Date.now() - lastSeen > heartbeatMs * 3) {
           log.warn('control plane silent; reconnecting');
@@ -249,6 +285,7 @@ export function createSyncClient(options: SyncClientOptions) {
     },
     async stop(): Promise<void> {
       isStopped = true;
+      clearInterval(healthTimer);
       if (reconnectTimer) clearTimeout(reconnectTimer);
       const socket = ws;
       if (socket && socket.readyState !== WebSocket.CLOSED) {

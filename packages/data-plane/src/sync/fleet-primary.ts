@@ -3,12 +3,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { pino } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
+import type { GatewayHealth } from '../server/data-plane.ts';
 import { PLUGIN_HANDLERS } from '@gatehouse/plugins';
 import { checkSnapshot } from '../server/gateway.ts';
 import { createSniTable } from '../tls/sni-certificates.ts';
 import { createLimitsPrimary } from '../limits/ipc-store.ts';
 import { createSnapshotCache } from './cache.ts';
-import { createSyncClient } from './client.ts';
+import { HEARTBEAT_MS } from './protocol.ts';
+import { createSyncClient, healthReportInterval } from './client.ts';
 import { persistentNodeId, type RunDataPlaneOptions } from './run.ts';
 import type { FromWorker, ToWorker, WorkerOptions } from './fleet-worker.ts';
 
@@ -64,6 +66,10 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
   const retiring = new Set<Worker>();
   let isStopping = false;
   let rolling: Promise<void> | null = null;
+  // Upstream health as each worker last sent it. Decision: the node reports its oldest live worker's
+  // view (active probes run in every worker and agree; passive counts are that worker's traffic), not
+  // a merge of all of them: one worker's report is a consistent picture, and it is the simplest correct.
+  const workerHealth = new Map<Worker, GatewayHealth[]>();
 
   // The workers' shared counters of the per-gateway rate limit (limits/ipc-store.ts).
   const limits = createLimitsPrimary();
@@ -92,6 +98,13 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
       else challenges.set(token, keyAuthorization);
       broadcast({ type: 'gatehouse:acme', token, keyAuthorization });
     },
+    healthReport(): GatewayHealth[] {
+      for (const worker of live) {
+        const report = workerHealth.get(worker);
+        if (report) return report;
+      }
+      return [];
+    },
     setPlatformCertificates(next: readonly { cert: string; key: string }[]): void {
       createSniTable().setPlatform(next); // throws on a bad PEM before any worker sees it
       certificates = [...next];
@@ -111,6 +124,7 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
     keyFile: options.keyFile,
     caFile: options.caFile,
     statusPort: options.statusPort,
+    healthReportMs: healthReportInterval(options.heartbeatMs ?? HEARTBEAT_MS),
   };
 
   /** Forks a worker and resolves with its ports once it serves the current state. */
@@ -123,10 +137,12 @@ export async function runFleetPrimary(options: FleetNodeOptions) {
         if (message?.type === 'gatehouse:hello') {
           live.add(worker);
           worker.send({ type: 'gatehouse:state', snapshots: [...snapshots.values()], challenges: Object.fromEntries(challenges), certificates } satisfies ToWorker);
-        } else if (message?.type === 'gatehouse:listening') resolve({ worker, port: message.port, tlsPort: message.tlsPort, statusPort: message.statusPort });
+        } else if (message?.type === 'gatehouse:health' && Array.isArray(message.gateways)) workerHealth.set(worker, message.gateways);
+        else if (message?.type === 'gatehouse:listening') resolve({ worker, port: message.port, tlsPort: message.tlsPort, statusPort: message.statusPort });
       });
       worker.once('exit', (code, signal) => {
         live.delete(worker);
+        workerHealth.delete(worker);
         const wasRetiring = retiring.delete(worker);
         reject(new Error(`data-plane worker ${worker.process.pid} exited (${signal ?? code}) before it listened`));
         if (isStopping || wasRetiring) return;

@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import { pino } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import { flushQueues } from '@gatehouse/plugins';
-import { createDataPlane, type DataPlane } from '../server/data-plane.ts';
+import { createDataPlane, type DataPlane, type GatewayHealth } from '../server/data-plane.ts';
 import { createHttpReporter } from '../telemetry/reporter.ts';
 import { rateLimitFromEnv } from '../limits/config.ts';
 import { clusterLookup } from './client.ts';
@@ -23,7 +23,11 @@ export type ToWorker =
   | { type: 'gatehouse:drain' };
 
 /** Worker -> primary. */
-export type FromWorker = { type: 'gatehouse:hello' } | { type: 'gatehouse:listening'; port: number; tlsPort?: number; statusPort?: number };
+export type FromWorker =
+  | { type: 'gatehouse:hello' }
+  | { type: 'gatehouse:listening'; port: number; tlsPort?: number; statusPort?: number }
+  /** This worker's upstream health, sent when it changed (the primary reports one worker's to the control plane). */
+  | { type: 'gatehouse:health'; gateways: GatewayHealth[] };
 
 /** What the primary hands every worker (in GATEHOUSE_DP_WORKER_OPTIONS). */
 export interface WorkerOptions {
@@ -40,6 +44,8 @@ export interface WorkerOptions {
   caFile?: string;
   /** Kong's status listener (`GET /metrics`), shared by the workers like the proxy ports; none when absent. */
   statusPort?: number;
+  /** How often the worker compares its upstream health with what it last sent the primary. */
+  healthReportMs: number;
 }
 
 function apply(dp: DataPlane, message: ToWorker, log: pino.Logger): void {
@@ -109,6 +115,15 @@ export async function runFleetWorker(options: WorkerOptions): Promise<void> {
   });
   const { port, tlsPort, statusPort } = await dp.listen();
   send({ type: 'gatehouse:listening', port, tlsPort, statusPort });
+  let lastHealth = '';
+  const healthTimer = setInterval(() => {
+    const gateways = dp.healthReport().filter((gw) => gw.upstreams.length > 0);
+    const text = JSON.stringify(gateways);
+    if (text === lastHealth) return;
+    lastHealth = text;
+    send({ type: 'gatehouse:health', gateways });
+  }, options.healthReportMs);
+  healthTimer.unref();
   process.on('SIGTERM', () => void drain());
   process.on('SIGINT', () => void drain());
   process.on('disconnect', () => void drain());

@@ -1,6 +1,7 @@
 import { gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { hashSnapshotBody, type Snapshot } from '@gatehouse/schema';
+import type { UpstreamHealth } from '../upstream/balancer.ts';
 
 // The clustering protocol between the control plane's hub and data planes, shaped after Kong's v1
 // outlet (reference/kong-dataplane.md §6.3): the data plane connects to `wss://<cp>/v1/outlet` with
@@ -41,6 +42,16 @@ export interface BasicInfo {
 export interface Applied {
   type: 'applied';
   hashes: Record<string, string>;
+}
+/**
+ * Data plane -> control plane: the upstream and target health of these gateways (a delta: only the
+ * gateways whose health changed since the last report on this connection; null = no longer reported).
+ * The first report after connecting holds every gateway with upstreams. Kong's `/upstreams/{u}/health`
+ * is answered from these on the control plane.
+ */
+export interface HealthMessage {
+  type: 'health';
+  gateways: Record<string, UpstreamHealth[] | null>;
 }
 /** Either way: something could not be done; `gatewayId` names the gateway it concerns. */
 export interface ErrorMessage {
@@ -83,7 +94,7 @@ export interface PlatformTlsMessage {
   certificates: { cert: string; key: string }[];
 }
 
-export type DataPlaneMessage = BasicInfo | Applied | ErrorMessage;
+export type DataPlaneMessage = BasicInfo | Applied | HealthMessage | ErrorMessage;
 export type ControlPlaneMessage = SnapshotMessage | RemoveMessage | InventoryMessage | ErrorMessage | AcmeChallengesMessage | PlatformTlsMessage;
 
 const gzipAsync = promisify(gzip);
@@ -133,6 +144,7 @@ export async function decodeMessage(frame: Buffer, isBinary: boolean): Promise<D
     (value.type === 'basic_info' && Array.isArray(value.plugins) && isHashes(value.hashes ?? {})) ||
     (value.type === 'applied' && isHashes(value.hashes)) ||
     (value.type === 'inventory' && isHashes(value.hashes)) ||
+    (value.type === 'health' && isObject(value.gateways) && Object.values(value.gateways).every((v) => v === null || (Array.isArray(v) && v.every(isObject)))) ||
     (value.type === 'error' && typeof value.code === 'string' && typeof value.message === 'string') ||
     (value.type === 'snapshot' && isObject(value.snapshot) && typeof value.snapshot.gatewayId === 'string' && typeof value.snapshot.hash === 'string') ||
     (value.type === 'acme_challenges' && isObject(value.challenges) && Object.values(value.challenges).every((v) => v === null || typeof v === 'string')) ||
