@@ -1,5 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Headers, PluginContext, PluginResponse } from '@gatehouse/plugins';
@@ -75,6 +75,10 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   declare isTrustedClient: boolean;
   /** An Upgrade request (WebSocket): the bytes the client sent after its head; null for other requests. */
   declare upgradeHead: Buffer | null;
+  /** Kong's `write_timeout` while a streamed body goes upstream (onWriteTimeout); null when not armed. */
+  declare writeTimer: NodeJS.Timeout | null;
+  /** A streamed body's generator (flow.ts limitedBody) holds a chunk undici has not asked past yet. */
+  declare isBodyChunkHeld: boolean;
 
   constructor(req: IncomingMessage) {
     super(req);
@@ -175,6 +179,23 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
+    // Connected and writing: a streamed body arms write_timeout (a buffered one is written at once).
+    const body = this.upstreamRequest?.body;
+    if (body === null || body === undefined || Buffer.isBuffer(body) || typeof body === 'string') return;
+    const ms = this.target!.upstream!.service.write_timeout;
+    if (ms <= 0) return;
+    if (this.writeTimer === null) this.writeTimer = setTimeout(onWriteTimeout, ms, this);
+    else this.writeTimer.refresh();
+  }
+
+  /** undici wrote a chunk of the body upstream: write_timeout starts again. */
+  onBodySent(): void {
+    this.writeTimer?.refresh();
+  }
+
+  /** The whole body is upstream: write_timeout no longer applies. */
+  onRequestSent(): void {
+    if (this.writeTimer !== null) stopWriteTimer(this);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, upstreamHeaders: Record<string, string | string[] | undefined>): void {
@@ -262,6 +283,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
 
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined> | undefined): void {
     this.isUpstreamDone = true;
+    if (this.writeTimer !== null) stopWriteTimer(this);
     if (this.peer !== null) releasePeer(this);
     // gRPC's grpc-status and grpc-message arrive as trailers; HTTP/2 clients get them as such.
     if (trailers !== undefined && this.req.httpVersionMajor === 2) forwardTrailers(this, trailers);
@@ -281,6 +303,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.writeTimer !== null) stopWriteTimer(this);
     if (this.upstreamRequest !== null && retryUpstream(this, error)) return;
     this.isUpstreamDone = true;
     if (this.isBodyTooLarge || this.destroyed || this.writableEnded) return;
@@ -346,6 +369,43 @@ export function initExchange(x: Exchange): void {
   x.isPeerHost = false;
   x.isTrustedClient = false;
   x.upgradeHead = null;
+  x.writeTimer = null;
+  x.isBodyChunkHeld = false;
+}
+
+/**
+ * Kong's `write_timeout` (nginx's proxy_send_timeout): undici wrote no chunk of the body for that
+ * long. When it is waiting for the upstream to take data (it paused the client's stream, or has not
+ * asked the body generator past its last chunk), the request fails with 504 and the connection
+ * closes (the rest of the body is unread); when it is waiting for the client, that is
+ * client_body_timeout's business and the timer starts again.
+ */
+function onWriteTimeout(x: Exchange): void {
+  if (x.isUpstreamDone || x.controller === null || x.writableEnded || x.destroyed) {
+    x.writeTimer = null;
+    return;
+  }
+  const body = x.upstreamRequest!.body as Readable | AsyncIterable<Buffer>;
+  const isHeld = typeof (body as Readable).pipe === 'function' ? (body as Readable).readableFlowing === false : x.isBodyChunkHeld;
+  if (!isHeld) {
+    x.writeTimer!.refresh();
+    return;
+  }
+  x.writeTimer = null;
+  x.plane!.logger.warn({ requestId: x.requestId, gatewayId: x.gateway?.gatewayId }, 'upstream write timed out');
+  if (x.headersSent) x.destroy();
+  else {
+    x.shouldKeepAlive = false;
+    x.sendError(504, null, true, { connection: 'close' });
+  }
+  // After the answer: the failure counts against the peer (passive checks) but is neither retried nor answered.
+  x.isUpstreamDone = true;
+  x.controller.abort(Object.assign(new Error('upstream write timed out'), { code: 'ETIMEDOUT' }));
+}
+
+function stopWriteTimer(x: Exchange): void {
+  clearTimeout(x.writeTimer!);
+  x.writeTimer = null;
 }
 
 /**
@@ -391,6 +451,7 @@ function resumeUpstream(this: Exchange): void {
 
 /** On 'close' (finished or aborted): abort the upstream, run `log`, release the gateway. */
 export function onExchangeClose(this: Exchange): void {
+  if (this.writeTimer !== null) stopWriteTimer(this);
   if (!this.isUpstreamDone && this.controller !== null) {
     this.isUpstreamDone = true;
     this.controller.abort(new Error('client closed the connection'));

@@ -268,7 +268,10 @@ async function* limitedBody(req: IncomingMessage, res: Exchange): AsyncGenerator
       res.sendTooLarge();
       throw new DataPlaneError(DP_ERRORS.BODY_TOO_LARGE, `request body over ${max} bytes`);
     }
+    // Held until undici asks for the next chunk: what write_timeout watches (exchange.ts onWriteTimeout).
+    res.isBodyChunkHeld = true;
     yield chunk as Buffer;
+    res.isBodyChunkHeld = false;
   }
 }
 
