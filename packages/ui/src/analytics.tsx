@@ -41,3 +41,9 @@ export function analyticsPath(controlPlaneId: string, q: AnalyticsQuery, now = D
 export const loadAnalytics = (controlPlaneId: string, q: AnalyticsQuery): Promise<Analytics | undefined> => optional<Analytics>('GET', analyticsPath(controlPlaneId, q));
 
 export const totalRequests = (a: Analytics): number => a.series.reduce((sum, s) => sum + s.points.reduce((n, p) => n + p.requests, 0), 0);
+
+/** Requests per control plane (only those with traffic) over a range: `GET /v2/analytics/requests-summary`. */
+export interface RequestsSummary { meta: { start: string; end: string }; data: Record<string, number> }
+
+/** Requests in the last hour per gateway in one call, or undefined where the server has no such endpoint. */
+export const loadRequestsLastHour = (): Promise<RequestsSummary | undefined> => optional<RequestsSummary>('GET', '/v2/analytics/requests-summary');

@@ -4,8 +4,8 @@ import { assertNoQueryErrors, readFilters, type Query } from '../api/schemas/req
 import type { AnalyticsGranularity, AnalyticsRangeQuery, AnalyticsRow } from '../store/types.ts';
 import { HOUR_MS, MINUTE_MS } from './ingest.ts';
 
-// GET /v2/control-planes/{id}/analytics (docs/analytics.md): query parsing and the answer built from
-// minute or hour rows. Our own design; Konnect's analytics API is a different product.
+// GET /v2/control-planes/{id}/analytics and GET /v2/analytics/requests-summary (docs/analytics.md):
+// query parsing and the answers built from minute or hour rows. Our own design; Konnect's analytics API is a different product.
 
 export const GROUP_BY = ['status_class', 'route', 'service', 'consumer', 'status_code'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -79,6 +79,34 @@ export function readAnalyticsQuery(query: Query, now: number): AnalyticsRequest 
   }
   assertNoQueryErrors(errors);
   return { granularity, from, to, groupBy, top, range };
+}
+
+export interface SummaryRequest {
+  /** Minute rows for ranges up to 48 h, hour rows beyond (up to 31 days). */
+  granularity: AnalyticsGranularity;
+  from: number;
+  to: number;
+}
+
+/** `GET /v2/analytics/requests-summary`: start and end (default: the last hour), aligned outward. */
+export function readSummaryQuery(query: Query, now: number): SummaryRequest {
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(query)) {
+    if (key !== 'start' && key !== 'end') errors.push({ field: key, rule: 'unknown', reason: `${key} is not a parameter of this endpoint (start, end)` });
+  }
+  const end = time(query, 'end', errors) ?? now;
+  const start = time(query, 'start', errors) ?? end - HOUR_MS;
+  let granularity: AnalyticsGranularity = 'minute';
+  if (errors.length === 0) {
+    if (start >= end) errors.push({ field: 'start', rule: 'before', reason: 'start must be before end' });
+    else if ((Math.ceil(end / MINUTE_MS) - Math.floor(start / MINUTE_MS)) > MAX_POINTS.minute) granularity = 'hour';
+    if (granularity === 'hour' && Math.ceil(end / HOUR_MS) - Math.floor(start / HOUR_MS) > MAX_POINTS.hour) {
+      errors.push({ field: 'end', rule: 'max_range', maximum: MAX_POINTS.hour, reason: `the range holds more than ${MAX_POINTS.hour} hours; narrow it` });
+    }
+  }
+  assertNoQueryErrors(errors);
+  const step = GRANULARITIES[granularity];
+  return { granularity, from: Math.floor(start / step) * step, to: Math.ceil(end / step) * step };
 }
 
 const KEY_OF: Record<GroupBy, (r: AnalyticsRow) => string | null> = {

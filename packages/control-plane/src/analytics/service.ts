@@ -3,7 +3,7 @@ import { assertUuid, type Query } from '../api/schemas/request.ts';
 import { controlPlaneNotFound } from '../services/control-planes.ts';
 import { loadAnalyticsRetention, type AnalyticsRetention } from './config.ts';
 import { HOUR_MS, ingestBatch } from './ingest.ts';
-import { buildAnalytics, readAnalyticsQuery } from './query.ts';
+import { buildAnalytics, readAnalyticsQuery, readSummaryQuery } from './query.ts';
 
 /** How often the retention job runs. */
 const RETENTION_INTERVAL_MS = 10 * 60_000;
@@ -38,6 +38,16 @@ export function createAnalyticsService(ctx: Pick<AppContext, 'store' | 'logger'>
       if ((await ctx.store.controlPlanes.get(controlPlaneId)) === undefined) throw controlPlaneNotFound();
       const rows = await ctx.store.analytics.range(request.granularity, { controlPlaneId, from: request.from, to: request.to, ...request.range });
       return buildAnalytics(request, rows);
+    },
+
+    /** Requests per control plane with traffic in the range: one grouped store query; throws ProblemError (400). */
+    async requestsSummary(query: Query) {
+      const request = readSummaryQuery(query, now());
+      const rows = await ctx.store.analytics.requestsByControlPlane(request.granularity, request.from, request.to);
+      return {
+        meta: { start: new Date(request.from).toISOString(), end: new Date(request.to).toISOString() },
+        data: Object.fromEntries(rows.map((r) => [r.control_plane_id, r.requests])),
+      };
     },
 
     /** Deletes minute rows past minuteRetentionHours and hour rows past hourRetentionDays. */

@@ -162,3 +162,42 @@ describe('GET /v2/control-planes/{id}/analytics', () => {
     assert.equal(ok.body.series[0].points.length, 10);
   });
 });
+
+describe('GET /v2/analytics/requests-summary', () => {
+  test('requests per control plane with traffic, in one call', async (t) => {
+    const { api, dp, port, cpId } = await setup(t);
+    const quiet = await api.request('POST', '/v2/control-planes', { name: 'quiet', cluster_type: 'CLUSTER_TYPE_SERVERLESS_V1' });
+    assert.equal(quiet.status, 201, quiet.raw);
+    const before = await api.request('GET', '/v2/analytics/requests-summary');
+    assert.equal(before.status, 200, before.raw);
+    assert.deepEqual(before.body.data, {});
+    const minutes = (Date.parse(before.body.meta.end) - Date.parse(before.body.meta.start)) / 60_000;
+    assert.ok(minutes === 60 || minutes === 61, `the last hour in whole minutes: ${minutes}`);
+
+    await traffic(port);
+    await dp.flushTelemetry();
+    const after = await api.request('GET', '/v2/analytics/requests-summary');
+    assert.deepEqual(after.body.data, { [cpId]: 24 }, 'every request counted, the quiet gateway absent');
+    const past = await api.request('GET', '/v2/analytics/requests-summary?start=2025-01-01T00:00:00Z&end=2025-01-01T01:00:00Z');
+    assert.deepEqual(past.body, { meta: { start: '2025-01-01T00:00:00.000Z', end: '2025-01-01T01:00:00.000Z' }, data: {} });
+    const week = await api.request('GET', `/v2/analytics/requests-summary?start=${new Date(Date.now() - 7 * 24 * 3_600_000).toISOString()}`);
+    assert.deepEqual(week.body.data, { [cpId]: 24 }, 'longer ranges read the hour rows');
+  });
+
+  test('refuses bad parameters with invalid_parameters', async (t) => {
+    const { api } = await setup(t);
+    const cases: [string, string][] = [
+      ['start=2025-01-02T00:00:00Z&end=2025-01-01T00:00:00Z', 'start'],
+      ['start=yesterday', 'start'],
+      ['end=2025-13-45', 'end'],
+      ['start=2024-01-01T00:00:00Z&end=2025-01-01T00:00:00Z', 'end'],
+      ['granularity=hour', 'granularity'],
+    ];
+    for (const [query, field] of cases) {
+      const res = await api.request('GET', `/v2/analytics/requests-summary?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+      assert.deepEqual(res.body.invalid_parameters.map((p: { field: string }) => p.field), [field], query);
+    }
+  });
+});

@@ -26,12 +26,23 @@ export const analyticsResponseSchema = Type.Object({
   top: Type.Optional(Type.Array(Type.Object({ key, requests: Type.Integer() }))),
 });
 
+export const requestsSummarySchema = Type.Object({
+  meta: Type.Object({ start: Type.String(), end: Type.String() }),
+  data: Type.Record(Type.String(), Type.Integer()),
+});
+
 type IdParams = { Params: { controlPlaneId: string } };
 
-/** `GET /v2/control-planes/{id}/analytics`: time series and top-N of a gateway's traffic. */
+/**
+ * `GET /v2/control-planes/{id}/analytics`: time series and top-N of a gateway's traffic;
+ * `GET /v2/analytics/requests-summary`: requests per gateway over a range, for lists (one call for all).
+ */
 export function registerAnalyticsRoutes(app: FastifyInstance, ctx: AppContext): void {
   const service = createAnalyticsService(ctx);
   app.get<IdParams>('/v2/control-planes/:controlPlaneId/analytics', { schema: { response: { 200: analyticsResponseSchema } } }, (request) =>
     service.query(request.params.controlPlaneId, request.query as Query),
+  );
+  app.get('/v2/analytics/requests-summary', { schema: { response: { 200: requestsSummarySchema } } }, (request) =>
+    service.requestsSummary(request.query as Query),
   );
 }

@@ -247,6 +247,8 @@ export interface StoreTx {
     /** Inserts or replaces rows by (control plane, bucket, route, service, consumer, status). */
     put(granularity: AnalyticsGranularity, rows: AnalyticsRow[]): Promise<void>;
     range(granularity: AnalyticsGranularity, query: AnalyticsRangeQuery): Promise<AnalyticsRow[]>;
+    /** Requests per control plane over [from, to) (buckets), only those with traffic: one grouped query. */
+    requestsByControlPlane(granularity: AnalyticsGranularity, from: number, to: number): Promise<{ control_plane_id: string; requests: number }[]>;
     /** Deletes rows older than `before` (bucket < before); returns how many. */
     prune(granularity: AnalyticsGranularity, before: number): Promise<number>;
   };

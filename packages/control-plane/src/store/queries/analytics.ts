@@ -58,6 +58,14 @@ export function analyticsQueries(db: Executor): StoreTx['analytics'] {
       const rows = await db.all(`${sql} ORDER BY bucket`, p.values);
       return rows.map((r) => toRow(db, r));
     },
+    async requestsByControlPlane(granularity, from, to) {
+      const rows = await db.all(
+        `SELECT control_plane_id, SUM(requests) AS requests FROM ${TABLES[granularity]} WHERE bucket >= ${d.placeholder(1)} AND bucket < ${d.placeholder(2)}
+          GROUP BY control_plane_id HAVING SUM(requests) > 0 ORDER BY control_plane_id`,
+        [from, to],
+      );
+      return rows.map((r) => ({ control_plane_id: r.control_plane_id as string, requests: num(r.requests) }));
+    },
     async prune(granularity, before) {
       return db.run(`DELETE FROM ${TABLES[granularity]} WHERE bucket < ${d.placeholder(1)}`, [before]);
     },

@@ -1,31 +1,23 @@
-import { useEffect, useState } from 'preact/hooks';
 import { gatewayState, hostnameOf, KIND_LABELS, loadGateways, type Gateway } from '../../api.tsx';
-import { loadAnalytics, totalRequests } from '../../analytics.tsx';
+import { loadRequestsLastHour } from '../../analytics.tsx';
 import { formatNumber, Link, usePageTitle, useLoad } from '../../lib.tsx';
 import { Empty, StateBadge, Status } from '../../components/widgets.tsx';
 
-/** Requests in the last hour per gateway; undefined while loading or where there are no analytics. */
-function useRequestsLastHour(gateways: Gateway[] | undefined): Record<string, number | undefined> {
-  const [counts, setCounts] = useState<Record<string, number | undefined>>({});
-  useEffect(() => {
-    if (!gateways?.length) return;
-    let isCurrent = true;
-    void Promise.all(
-      gateways.map(async (g) => {
-        const a = await loadAnalytics(g.cp.id, { minutes: 60, granularity: 'minute' }).catch(() => undefined);
-        return [g.cp.id, a ? totalRequests(a) : undefined] as const;
-      }),
-    ).then((entries) => isCurrent && setCounts(Object.fromEntries(entries)));
-    return () => void (isCurrent = false);
-  }, [gateways]);
-  return counts;
+/**
+ * The gateways and their requests in the last hour: one round of calls (control planes, configurations
+ * and the requests summary, together). `requests` is undefined where the server has no analytics.
+ */
+async function loadList(): Promise<{ gateways: Gateway[]; requests: Record<string, number> | undefined }> {
+  const [gateways, summary] = await Promise.all([loadGateways(), loadRequestsLastHour().catch(() => undefined)]);
+  return { gateways, requests: summary?.data };
 }
 
 export function GatewayList() {
   usePageTitle('Gateways');
-  const { data, error, isLoading } = useLoad(loadGateways, []);
-  const requests = useRequestsLastHour(data);
-  const hasAnalytics = Object.values(requests).some((n) => n !== undefined);
+  const { data: list, error, isLoading } = useLoad(loadList, []);
+  const data = list?.gateways;
+  const requests = list?.requests;
+  const hasAnalytics = requests !== undefined;
 
   return (
     <main id="main" tabIndex={-1}>
@@ -53,7 +45,7 @@ export function GatewayList() {
                     <td data-label="Kind">{KIND_LABELS[g.cp.config.cluster_type] ?? g.cp.config.cluster_type}</td>
                     <td data-label="State"><StateBadge state={gatewayState(g)} /></td>
                     <td data-label="Hostname"><code>{hostnameOf(g) ?? '—'}</code></td>
-                    {hasAnalytics && <td data-label="Requests (1 h)" class="num">{requests[g.cp.id] === undefined ? '—' : formatNumber(requests[g.cp.id]!)}</td>}
+                    {hasAnalytics && <td data-label="Requests (1 h)" class="num">{formatNumber(requests[g.cp.id] ?? 0)}</td>}
                   </tr>
                 ))}
               </tbody>
