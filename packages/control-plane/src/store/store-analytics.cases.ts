@@ -53,6 +53,23 @@ export function analyticsCases(open: () => Promise<Store>): void {
       assert.deepEqual(await range({ controlPlaneId: 'cp-2' }), []);
     });
 
+    it('sums requests per control plane over [from, to), leaving out those without traffic', async (t) => {
+      const store = await freshStore(t, open);
+      await store.analytics.put('hour', [
+        row({ bucket: T0 - HOUR, requests: 100 }),
+        row({ bucket: T0, requests: 3 }),
+        row({ bucket: T0, status: 404, route_id: null, requests: 4 }),
+        row({ bucket: T0 + HOUR, control_plane_id: 'cp-2', requests: 5 }),
+        row({ bucket: T0 + HOUR, control_plane_id: 'cp-3', requests: 0 }),
+        row({ bucket: T0 + 2 * HOUR, control_plane_id: 'cp-2', requests: 100 }),
+      ]);
+      assert.deepEqual(await store.analytics.requestsByControlPlane('hour', T0, T0 + 2 * HOUR), [
+        { control_plane_id: 'cp-1', requests: 7 },
+        { control_plane_id: 'cp-2', requests: 5 },
+      ]);
+      assert.deepEqual(await store.analytics.requestsByControlPlane('minute', T0, T0 + 2 * HOUR), [], 'tables are separate');
+    });
+
     it('prunes rows older than a cutoff, per table', async (t) => {
       const store = await freshStore(t, open);
       await store.analytics.put('minute', [row({ bucket: T0 - 1 }), row({ bucket: T0 }), row({ bucket: T0 + 60_000 })]);
