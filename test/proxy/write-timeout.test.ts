@@ -54,7 +54,7 @@ describe('write_timeout', () => {
   for (const [framing, opts] of FRAMINGS) {
     it(`answers 504 when the upstream stops taking a ${framing} body`, { timeout: 30_000 }, async (t) => {
       const stalled = await startStalledUpstream(t);
-      const h = await setup(t, () => snapshot({ hostnames: [HOST] }).service({ url: stalled.url, write_timeout: 300, read_timeout: 60_000, retries: 0 }).route({ paths: ['/'] }));
+      const h = await setup(t, () => snapshot({ hostnames: [HOST] }).service({ url: stalled.url, write_timeout: 300, read_timeout: 60_000, retries: 0 }).route({ paths: ['/'], request_buffering: false }));
       const r = await h.send('/', opts);
       assert.equal(r.status, 504);
       assert.equal(r.body, `The upstream server is timing out\nrequest_id: ${r.headers['x-kong-request-id']}\n`);
@@ -63,7 +63,7 @@ describe('write_timeout', () => {
     });
 
     it(`sends a ${framing} body to an upstream that takes it`, { timeout: 30_000 }, async (t) => {
-      const h = await setup(t, (url) => snapshot({ hostnames: [HOST] }).service({ url, write_timeout: 300 }).route({ paths: ['/'] }));
+      const h = await setup(t, (url) => snapshot({ hostnames: [HOST] }).service({ url, write_timeout: 300 }).route({ paths: ['/'], request_buffering: false }));
       const r = await h.send('/', opts);
       assert.equal(r.status, 200);
       assert.equal(h.upstream.requests[0]?.bodyBytes, BODY_BYTES);
@@ -73,7 +73,7 @@ describe('write_timeout', () => {
   it('keeps answering for another gateway while an upstream is not taking a body', { timeout: 30_000 }, async (t) => {
     const stalled = await startStalledUpstream(t);
     const h = await setup(t, (url) => snapshot({ hostnames: ['fast.test'] }).service({ url }).route({ paths: ['/'] }));
-    h.dp.applySnapshot(snapshot({ hostnames: [HOST] }).service({ url: stalled.url, write_timeout: 60_000, read_timeout: 60_000 }).route({ paths: ['/'] }).build());
+    h.dp.applySnapshot(snapshot({ hostnames: [HOST] }).service({ url: stalled.url, write_timeout: 60_000, read_timeout: 60_000 }).route({ paths: ['/'], request_buffering: false }).build());
     const stuck = h.send('/', FRAMINGS[0]![1]).catch(() => null);
     for (let i = 0; i < 500 && stalled.stalled() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(stalled.stalled(), 1);

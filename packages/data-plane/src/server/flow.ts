@@ -173,6 +173,18 @@ function access(req: IncomingMessage, res: Exchange): void {
 
 function forward(req: IncomingMessage, res: Exchange): void {
   if (res.destroyed) return;
+  // request_buffering (the default): the body is read whole, after access (as nginx reads it for
+  // proxy_pass), before any upstream connection is taken.
+  if (res.target!.isRequestBuffered && res.pctx!.body === null && hasBody(req)) {
+    bufferBody(req, res).then((body) => (body === null ? undefined : proxy(req, res, body)), (e) => clientBodyFailed(res, e));
+    return;
+  }
+  proxy(req, res, res.pctx!.body);
+}
+
+/** Sends the request upstream: `buffered` is the whole body when read (plugins', or request_buffering's). */
+function proxy(req: IncomingMessage, res: Exchange, buffered: Buffer | null): void {
+  if (res.destroyed) return;
   const ctx = res.pctx!;
   const target = res.target!;
   const upstream = target.upstream;
@@ -202,9 +214,9 @@ function forward(req: IncomingMessage, res: Exchange): void {
   headers['x-kong-request-id'] = res.requestId;
 
   let body: Buffer | IncomingMessage | AsyncIterable<Buffer> | null = null;
-  if (ctx.body !== null) {
-    body = ctx.body;
-    headers['content-length'] = String(ctx.body.length);
+  if (buffered !== null) {
+    body = buffered;
+    headers['content-length'] = String(buffered.length);
   } else if (req.headers['content-length'] !== undefined) {
     // node:http enforces the announced length, already checked against the limit.
     body = Number(req.headers['content-length']) > 0 ? req : null;
@@ -298,6 +310,13 @@ function safePhase(res: Exchange, phase: 'rewrite' | 'access'): PhaseOutcome | P
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/** The client went away (or timed out, already answered) while its body was being buffered. */
+function clientBodyFailed(res: Exchange, error: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  res.plane!.logger.debug({ err: error, requestId: res.requestId }, 'client body failed');
+  res.destroy();
 }
 
 function pluginFailed(res: Exchange, error: unknown): void {

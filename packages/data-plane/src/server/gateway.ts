@@ -34,6 +34,11 @@ export interface RouteTarget {
   isHttpsOnly: boolean;
   /** Protocols grpc/grpcs: gRPC over HTTP/2 only (415 and 426 otherwise, reference §3.4). */
   isGrpc: boolean;
+  /**
+   * request_buffering (nginx proxy_request_buffering): the whole body is read before the upstream is
+   * asked, then sent with Content-Length. Never on grpc routes (grpc_pass streams, as Kong's).
+   */
+  isRequestBuffered: boolean;
 }
 
 export interface CompiledGateway {
@@ -106,7 +111,8 @@ export function compileGateway(s: Snapshot, pools: PoolRegistry): CompiledGatewa
       }
       const isHttpsOnly = route.protocols.includes('https') && !route.protocols.includes('http');
       const isGrpc = route.protocols.includes('grpc') || route.protocols.includes('grpcs');
-      targets.push({ route, payload: { route, upstream, chain: buildChain(instances, route, consumers), isHttpsOnly, isGrpc } });
+      const isRequestBuffered = route.request_buffering !== false && !isGrpc;
+      targets.push({ route, payload: { route, upstream, chain: buildChain(instances, route, consumers), isHttpsOnly, isGrpc, isRequestBuffered } });
     }
     return {
       gatewayId: s.gatewayId,
