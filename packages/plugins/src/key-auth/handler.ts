@@ -1,4 +1,4 @@
-import { definePlugin, encodeQuery, parseQuery, type PluginContext, type PluginResponse } from '../kit.ts';
+import { definePlugin, encodeQuery, parseQuery, type PluginContext, type QueryValue, type PluginResponse } from '../kit.ts';
 import { authenticate, compileCredentialAuth, isAlreadyAuthenticated, rejectCredentials, type CredentialAuth } from '../consumers.ts';
 import { MultipartBody, multipartBoundary } from '../request-transformer/multipart.ts';
 import { bodyKind } from '../request-transformer/body.ts';
@@ -32,9 +32,30 @@ function fromHeader(ctx: PluginContext, key: KeyName): Found {
   return NOT_FOUND;
 }
 
+/** One query argument as `parseQuery(raw)[name]` gives it, without decoding the other arguments. */
+function queryArg(raw: string, name: string): QueryValue | undefined {
+  // Encoded names ('%61pikey', 'a+b') need the full decode; plain ones compare as they are.
+  if (raw.includes('%') || raw.includes('+')) return parseQuery(raw)[name];
+  let found: QueryValue | undefined;
+  for (let start = 0; start <= raw.length; ) {
+    let end = raw.indexOf('&', start);
+    if (end === -1) end = raw.length;
+    const eq = raw.indexOf('=', start);
+    const nameEnd = eq === -1 || eq > end ? end : eq;
+    if (nameEnd - start === name.length && raw.startsWith(name, start)) {
+      const value: string | true = nameEnd === end ? true : raw.slice(nameEnd + 1, end);
+      if (found === undefined) found = value;
+      else if (Array.isArray(found)) found.push(value);
+      else found = [found, value];
+    }
+    start = end + 1;
+  }
+  return found;
+}
+
 function fromQuery(ctx: PluginContext, key: KeyName): Found {
-  if (ctx.query === null) return NOT_FOUND;
-  const v = parseQuery(ctx.query)[key.name];
+  if (ctx.query === null || ctx.query === '' || key.name === '') return NOT_FOUND;
+  const v = queryArg(ctx.query, key.name);
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return DUPLICATE;
   // A bare `?apikey` decodes to true in Kong: not a string, so not a key.
@@ -78,14 +99,17 @@ function withoutQueryArg(raw: string, name: string): string | null {
     const eq = part.indexOf('=');
     const rawName = eq === -1 ? part : part.slice(0, eq);
     let decoded = rawName;
-    try {
-      decoded = decodeURIComponent(rawName.replace(/\+/g, ' '));
-    } catch {
-      // An undecodable name cannot be the key name.
+    if (rawName.includes('%') || rawName.includes('+')) {
+      try {
+        decoded = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // An undecodable name cannot be the key name.
+      }
     }
     if (decoded !== name) kept.push(part);
   }
-  return kept.length === 0 ? null : kept.join('&');
+  if (kept.length === 0) return null;
+  return kept.length === 1 ? kept[0] : kept.join('&');
 }
 
 function hideCredential(ctx: PluginContext, key: KeyName, params: Record<string, unknown> | MultipartBody | null): void {

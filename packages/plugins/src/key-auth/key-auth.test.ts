@@ -74,6 +74,19 @@ describe('key-auth handler', () => {
     assert.equal(response?.body, 'Duplicate API key found');
   });
 
+  it('reads only the exact key name from a query: a bare key is no key, beside a value it is a duplicate', async () => {
+    const similar = await runAuth(keyAuth, {}, consumers, { query: 'apikeys=x&xapikey=y&apikey=k-alice&api=z' });
+    assert.equal(similar.response, null);
+    assert.equal(similar.ctx.query, 'apikeys=x&xapikey=y&api=z');
+    const bare = await runAuth(keyAuth, {}, consumers, { query: 'apikey' });
+    assert.equal(bare.response?.body, 'No API key found in request');
+    const both = await runAuth(keyAuth, {}, consumers, { query: 'apikey&apikey=k-alice' });
+    assert.equal(both.response?.body, 'Duplicate API key found');
+    const last = await runAuth(keyAuth, {}, consumers, { query: 'a=1&apikey=k-alice' });
+    assert.equal(last.response, null);
+    assert.equal(last.ctx.query, 'a=1');
+  });
+
   it('treats header names case- and underscore-tolerantly', async () => {
     const { ctx, response } = await runAuth(keyAuth, { key_names: ['API_Key'] }, consumers, { headers: { 'api-key': 'k-alice' } });
     assert.equal(response, null);
