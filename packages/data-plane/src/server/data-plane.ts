@@ -266,32 +266,34 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     },
 
     async close() {
-      for (const gw of byId.values()) retireGateway(gw, plane.pools);
-      byId.clear();
-      byHost.clear();
+      // Stop accepting on every listener at once, let requests in flight finish on their gateways,
+      // and only then retire the gateways: a connection accepted while a listener is still closing
+      // must never find its gateway gone (a rolling restart would answer 404).
+      const closing: Promise<void>[] = [];
+      const cuts: NodeJS.Timeout[] = [];
       if (tlsServer?.listening) {
-        const tlsClosed = new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+        closing.push(new Promise<void>((resolve) => tlsServer.close(() => resolve())));
         const h1 = tlsServer as unknown as { closeIdleConnections?(): void; closeAllConnections?(): void };
         h1.closeIdleConnections?.();
         // HTTP/2 sessions: GOAWAY, their open streams finish within the grace period.
         for (const session of sessions) session.close();
-        const cutTls = setTimeout(() => {
+        cuts.push(setTimeout(() => {
           h1.closeAllConnections?.();
           for (const session of sessions) session.destroy();
-        }, CLOSE_GRACE_MS);
-        cutTls.unref();
-        await tlsClosed;
-        clearTimeout(cutTls);
+        }, CLOSE_GRACE_MS));
       }
       if (server.listening) {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        closing.push(new Promise<void>((resolve) => server.close(() => resolve())));
         server.closeIdleConnections();
         // In-flight requests get a grace period; then their connections are cut.
-        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        cut.unref();
-        await closed;
-        clearTimeout(cut);
+        cuts.push(setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS));
       }
+      for (const cut of cuts) cut.unref();
+      await Promise.all(closing);
+      for (const cut of cuts) clearTimeout(cut);
+      for (const gw of byId.values()) retireGateway(gw, plane.pools);
+      byId.clear();
+      byHost.clear();
       await plane.pools.closeAll();
       await plane.limiter?.close();
       await status?.close();
