@@ -5,9 +5,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, createServer, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { send, until as waitUntil } from '@gatehouse/test-kit';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
 
 interface Answer {
@@ -15,19 +16,14 @@ interface Answer {
   body: string;
 }
 
-function get(port: number, host: string, path: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // A new connection per request: a keep-alive connection closed by a draining worker is the client's to retry.
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host, connection: 'close' }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+// One request on a fresh connection (a keep-alive connection closed by a draining worker is the client's
+// to retry), answered as {status, body}.
+const get = async (port: number, host: string, path: string): Promise<{ status: number; body: string }> => {
+  const { status, body } = await send(port, host, path, { headers: { connection: 'close' } });
+  return { status, body };
+};
+
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => waitUntil(what, probe, timeoutMs);
 
 function getTls(port: number, host: string, path: string, ca: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -41,21 +37,6 @@ function getTls(port: number, host: string, path: string, ca: string): Promise<A
     req.on('error', reject);
     req.end();
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 describe('serverless fleet under npm start (issue 7)', () => {

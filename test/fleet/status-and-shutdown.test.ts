@@ -4,42 +4,24 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { send, until as waitUntil } from '@gatehouse/test-kit';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
 
 const DATA_PLANE_MAIN = fileURLToPath(new URL('../../packages/data-plane/src/main.ts', import.meta.url));
 
-function get(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host, connection: 'close' }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+// One request on a fresh connection (a keep-alive connection closed by a draining worker is the client's
+// to retry), answered as {status, body}.
+const get = async (port: number, host: string, path: string): Promise<{ status: number; body: string }> => {
+  const { status, body } = await send(port, host, path, { headers: { connection: 'close' } });
+  return { status, body };
+};
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => waitUntil(what, probe, timeoutMs);
 
 describe('fleet node status port and graceful stop (issue 7)', () => {
   let platform: RunningPlatform;
