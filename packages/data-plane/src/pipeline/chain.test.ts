@@ -1,19 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pluginSchema, routeSchema, Type, validate, type Plugin, type Route } from '@gatehouse/schema';
+import { pluginSchema, routeSchema, Type, type Plugin, type Route } from '@gatehouse/schema';
 import { definePlugin, PluginContext, PLUGIN_HANDLERS, type AnyPlugin } from '@gatehouse/plugins';
 import { buildChain } from './chain.ts';
 import { runBodyFilter, runPhase } from './runner.ts';
+import { entity, ROUTE, SERVICE } from './fixtures.ts';
 
-const ROUTE = '00000000-0000-4000-8000-000000000001';
-const SERVICE = '00000000-0000-4000-8000-000000000002';
-let seq = 100;
-const entity = <T>(schema: Parameters<typeof validate>[0], fields: Record<string, unknown>): T => {
-  seq++;
-  const r = validate(schema, { id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, created_at: 1, updated_at: 1, ...fields });
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value as T;
-};
 const route = entity<Route>(routeSchema, { id: ROUTE, paths: ['/'], service: { id: SERVICE } });
 
 const fake = (name: string, priority: number, access: AnyPlugin['access'] = () => {}): AnyPlugin => definePlugin({ name, priority, schema: Type.Object({}), access });

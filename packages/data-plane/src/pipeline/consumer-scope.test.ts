@@ -1,27 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { consumerSchema, pluginSchema, routeSchema, Type, validate, type Consumer, type Plugin, type Route } from '@gatehouse/schema';
+import { consumerSchema, pluginSchema, routeSchema, Type, type Consumer, type Plugin, type Route } from '@gatehouse/schema';
 import { definePlugin, PluginContext, type AnyPlugin } from '@gatehouse/plugins';
 import { buildConsumerIndex } from '@gatehouse/plugins/consumers.ts';
 import { buildChain, type Chain } from './chain.ts';
 import { runAccess } from './runner.ts';
+import { entity, ROUTE, SERVICE } from './fixtures.ts';
 
 // Consumer and consumer-group scoping (reference §2.3): the config a plugin runs with is resolved
 // when it is reached, so consumer scopes apply only to plugins after the auth plugin.
 
-const ROUTE = '00000000-0000-4000-8000-000000000001';
-const SERVICE = '00000000-0000-4000-8000-000000000002';
 const ALICE = '00000000-0000-4000-8000-0000000000a1';
 const BOB = '00000000-0000-4000-8000-0000000000b0';
 const GOLD = '00000000-0000-4000-8000-0000000000c1';
 const SILVER = '00000000-0000-4000-8000-0000000000c2';
-let seq = 100;
-const entity = <T>(schema: Parameters<typeof validate>[0], fields: Record<string, unknown>): T => {
-  seq++;
-  const r = validate(schema, { id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, created_at: 1, updated_at: 1, ...fields });
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value as T;
-};
 const route = entity<Route>(routeSchema, { id: ROUTE, paths: ['/'], service: { id: SERVICE } });
 const alice = entity<Consumer>(consumerSchema, { id: ALICE, username: 'alice' });
 const bob = entity<Consumer>(consumerSchema, { id: BOB, username: 'bob' });
