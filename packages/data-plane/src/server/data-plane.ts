@@ -21,6 +21,7 @@ import { createTelemetryRecorder, type TelemetryOptions } from '../telemetry/rec
 import { createPlatformLimiter, type RateLimitOptions } from '../limits/limiter.ts';
 import { createUpstreamGuard, type UpstreamPolicyOptions } from '../upstream/guard.ts';
 import { createStatusServer } from './status.ts';
+import { createLingering, destroyLingering, type LingeringOptions } from './lingering.ts';
 
 export interface DataPlaneOptions {
   /** Listen address; default 127.0.0.1. */
@@ -52,6 +53,8 @@ export interface DataPlaneOptions {
   clientHeaderTimeoutMs?: number;
   /** Kong's `client_body_timeout`: longest silence while the body is read, then 408. Default 60 s. */
   clientBodyTimeoutMs?: number;
+  /** nginx's lingering close after a 413/417 (server/lingering.ts); default 30 s in all, 5 s idle, 64 MiB discarded. */
+  lingering?: Partial<LingeringOptions>;
 }
 
 export interface DataPlane {
@@ -120,6 +123,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     limiter: options.rateLimit === undefined || !(options.rateLimit.limit > 0) ? null : createPlatformLimiter(options.rateLimit, options.logger ?? pino({ enabled: false })),
     trustedIps: createTrustedIps(options.trustedIps),
     clientBodyTimeoutMs: options.clientBodyTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
+    lingering: createLingering(options.lingering),
   };
   const headersTimeout = options.clientHeaderTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
   const serverOptions = {
@@ -289,6 +293,8 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
         cuts.push(setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS));
       }
       for (const cut of cuts) cut.unref();
+      // Connections lingering after a 413 have nothing more to say: they must not hold the close.
+      destroyLingering(plane.lingering);
       await Promise.all(closing);
       for (const cut of cuts) clearTimeout(cut);
       for (const gw of byId.values()) retireGateway(gw, plane.pools);

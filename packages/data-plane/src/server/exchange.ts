@@ -13,6 +13,7 @@ import type { PoolRegistry } from '../upstream/pools.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
 import type { PlatformLimiter } from '../limits/limiter.ts';
 import type { TrustedIps } from './trusted-ips.ts';
+import { lingerAfterResponse, type Lingering } from './lingering.ts';
 import { recordExchange } from '../telemetry/exchange.ts';
 import { buildLogFacts } from './log-facts.ts';
 import type { Peer } from '../upstream/balancer.ts';
@@ -34,6 +35,8 @@ export interface Plane {
   trustedIps: TrustedIps | null;
   /** Kong's `client_body_timeout`: longest silence while a request body is read (then 408). */
   clientBodyTimeoutMs: number;
+  /** nginx's lingering close after a 413/417 that leaves the body unread (lingering.ts). */
+  lingering: Lingering;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
@@ -154,6 +157,10 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
       return;
     }
     this.shouldKeepAlive = false;
+    // The client may still be sending: close as nginx does, without a reset that loses the answer.
+    // HTTP/1.x only: an HTTP/2 socket is the session's, and the stream's end leaves it open.
+    const socket = this.socket;
+    if (this.req.httpVersionMajor === 1 && socket !== null) lingerAfterResponse(socket, this.plane!.lingering);
     const isExpect = /100-continue/i.test(String(this.req.headers.expect ?? ''));
     this.sendError(isExpect ? 417 : 413, 'Request size limit exceeded', false, { connection: 'close' });
   }
