@@ -12,6 +12,8 @@ interface State {
   config: RateLimitingConfig;
   periods: Period[];
   limits: number[];
+  /** `limits` as header values, made once. */
+  limitValues: string[];
   ttls: number[];
   limitHeaders: string[];
   remainingHeaders: string[];
@@ -20,6 +22,20 @@ interface State {
   counters: Counters;
   consumers: ConsumerIndex;
   headerName: string | null;
+  /**
+   * The counter keys of the last identifier and windows seen: a client sending request after request
+   * reuses the same key strings (already hashed) instead of building them again. Replaced, never
+   * changed in place, so a request still waiting on Redis keeps its own keys.
+   */
+  cache: KeyCache;
+}
+
+interface KeyCache {
+  id: string;
+  /** Start of the shortest window the keys were made for; they hold until it moves. */
+  start: number;
+  starts: number[];
+  keys: string[];
 }
 
 /** Kong's get_identifier; the client address when the chosen one is absent. */
@@ -36,17 +52,34 @@ function identify(ctx: PluginContext, state: State): string {
   return id === null || id === undefined || id === '' ? ctx.clientIp : id;
 }
 
-function decide(ctx: PluginContext, state: State, keys: string[], starts: number[], now: number, usage: number[]): PluginResponse | undefined {
+/** The counter keys and window starts of `id` at `now` (periods run shortest first, so when the first window has not moved, none has). */
+function keysFor(state: State, id: string, now: number): KeyCache {
+  const periods = state.periods;
+  const first = windowStart(periods[0], now);
+  const cached = state.cache;
+  if (cached.id === id && cached.start === first) return cached;
+  const n = periods.length;
+  const keys = new Array<string>(n);
+  const starts = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    starts[i] = i === 0 ? first : windowStart(periods[i], now);
+    keys[i] = `${state.prefix}${id}:${starts[i]}:${periods[i]}`;
+  }
+  return (state.cache = { id, start: first, starts, keys });
+}
+
+function decide(ctx: PluginContext, state: State, at: KeyCache, now: number, usage: number[]): PluginResponse | undefined {
   const { periods, limits, config } = state;
+  const n = periods.length;
   let stop = -1;
-  for (let i = 0; i < periods.length; i++) if (limits[i] - usage[i] <= 0) stop = i;
-  let reset = 0;
+  for (let i = 0; i < n; i++) if (limits[i] - usage[i] <= 0) stop = i;
   if (!config.hide_client_headers || stop !== -1) {
     let limit = -1;
     let remaining = 0;
     let window = 0;
-    const headers: Record<string, string> = {};
-    for (let i = 0; i < periods.length; i++) {
+    let reset = 0;
+    const blocked: Record<string, string> | null = stop === -1 ? null : {};
+    for (let i = 0; i < n; i++) {
       const current = Math.max(0, limits[i] - usage[i] - (stop === -1 || stop === i ? 1 : 0));
       const size = WINDOW_SECONDS[periods[i]];
       // The most restrictive window: the least remaining, then the longer window.
@@ -54,21 +87,31 @@ function decide(ctx: PluginContext, state: State, keys: string[], starts: number
         limit = limits[i];
         remaining = current;
         window = size;
-        reset = secondsLeft(periods[i], starts[i], now);
+        reset = secondsLeft(periods[i], at.starts[i], now);
       }
-      headers[state.limitHeaders[i]] = String(limits[i]);
-      headers[state.remainingHeaders[i]] = String(current);
+      if (config.hide_client_headers) continue;
+      if (blocked === null) {
+        ctx.setResponseHeader(state.limitHeaders[i], state.limitValues[i]);
+        ctx.setResponseHeader(state.remainingHeaders[i], String(current));
+      } else {
+        blocked[state.limitHeaders[i]] = state.limitValues[i];
+        blocked[state.remainingHeaders[i]] = String(current);
+      }
     }
-    headers['ratelimit-limit'] = String(limit);
-    headers['ratelimit-remaining'] = String(remaining);
-    headers['ratelimit-reset'] = String(reset);
-    if (stop !== -1) {
-      const blocked = config.hide_client_headers ? { 'retry-after': String(reset) } : { ...headers, 'retry-after': String(reset) };
+    if (blocked !== null) {
+      if (!config.hide_client_headers) {
+        blocked['ratelimit-limit'] = String(limit);
+        blocked['ratelimit-remaining'] = String(remaining);
+        blocked['ratelimit-reset'] = String(reset);
+      }
+      blocked['retry-after'] = String(reset);
       return ctx.error(config.error_code, config.error_message, blocked);
     }
-    for (const name in headers) ctx.setResponseHeader(name, headers[name]);
+    ctx.setResponseHeader('ratelimit-limit', String(limit));
+    ctx.setResponseHeader('ratelimit-remaining', String(remaining));
+    ctx.setResponseHeader('ratelimit-reset', String(reset));
   }
-  const counted = state.counters.increment(keys, state.ttls, 1);
+  const counted = state.counters.increment(at.keys, state.ttls, 1);
   // Kong increments in a timer after the decision: a failed increment never fails the request.
   if (counted instanceof Promise) counted.catch(() => {});
   return undefined;
@@ -76,27 +119,20 @@ function decide(ctx: PluginContext, state: State, keys: string[], starts: number
 
 function access(ctx: PluginContext, state: State): PluginResponse | undefined | Promise<PluginResponse | undefined> {
   const now = Date.now();
-  const id = identify(ctx, state);
-  const n = state.periods.length;
-  const keys = new Array<string>(n);
-  const starts = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    starts[i] = windowStart(state.periods[i], now);
-    keys[i] = `${state.prefix}${id}:${starts[i]}:${state.periods[i]}`;
-  }
+  const at = keysFor(state, identify(ctx, state), now);
   let usage: number[] | Promise<number[]>;
   try {
-    usage = state.counters.get(keys);
+    usage = state.counters.get(at.keys);
   } catch (error) {
     return failed(ctx, state, error);
   }
   if (usage instanceof Promise) {
     return usage.then(
-      (u) => decide(ctx, state, keys, starts, now, u),
+      (u) => decide(ctx, state, at, now, u),
       (error: unknown) => failed(ctx, state, error),
     );
   }
-  return decide(ctx, state, keys, starts, now, usage);
+  return decide(ctx, state, at, now, usage);
 }
 
 /** Counters unreachable: proxy without limits (fault_tolerant), else 500 as Kong. */
@@ -114,6 +150,7 @@ export default definePlugin({
       config,
       periods,
       limits: periods.map((p) => config[p] as number),
+      limitValues: periods.map((p) => String(config[p])),
       ttls: periods.map((p) => WINDOW_SECONDS[p]),
       limitHeaders: periods.map((p) => `x-ratelimit-limit-${p}`),
       remainingHeaders: periods.map((p) => `x-ratelimit-remaining-${p}`),
@@ -121,6 +158,7 @@ export default definePlugin({
       counters: countersFor(config),
       consumers: env.consumers ?? EMPTY_CONSUMER_INDEX,
       headerName: config.header_name === undefined || config.header_name === null ? null : config.header_name.toLowerCase(),
+      cache: { id: '', start: -1, starts: [], keys: [] },
     };
   },
   access,

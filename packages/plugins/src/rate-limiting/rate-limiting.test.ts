@@ -88,6 +88,25 @@ describe('rate-limiting handler (local)', () => {
     assert.equal(await rateLimiting.access!(other, state), undefined, 'another client has its own counter');
   });
 
+  it('keeps one count per client and window while clients alternate and windows roll over', async (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: Date.UTC(2030, 0, 1, 10, 0, 58) });
+    const valid = validatePluginConfig('rate-limiting', { minute: 5, hour: 100, limit_by: 'ip' });
+    assert.ok(valid.ok);
+    const state = rateLimiting.compile!(valid.value as RateLimitingConfig, { gatewayId: randomUUID() });
+    const remaining = async (ip: string) => {
+      const ctx = request(ip);
+      assert.equal(await rateLimiting.access!(ctx, state), undefined);
+      return [ctx.addedResponseHeaders!['x-ratelimit-remaining-minute'], ctx.addedResponseHeaders!['x-ratelimit-remaining-hour']];
+    };
+    assert.deepEqual(await remaining('10.0.0.1'), ['4', '99']);
+    assert.deepEqual(await remaining('10.0.0.2'), ['4', '99']);
+    assert.deepEqual(await remaining('10.0.0.1'), ['3', '98']);
+    t.mock.timers.setTime(Date.UTC(2030, 0, 1, 10, 1, 0)); // The minute rolls over, the hour does not.
+    assert.deepEqual(await remaining('10.0.0.1'), ['4', '97']);
+    assert.deepEqual(await remaining('10.0.0.2'), ['4', '98']);
+    assert.deepEqual(await remaining('10.0.0.1'), ['3', '96']);
+  });
+
   it('hides the client headers but keeps Retry-After', async () => {
     const valid = validatePluginConfig('rate-limiting', { second: 1, limit_by: 'ip', hide_client_headers: true, error_code: 503, error_message: 'slow down' });
     assert.ok(valid.ok);
