@@ -16,20 +16,29 @@ interface State {
   headers: Rules | null;
   query: Rules | null;
   body: Rules | null;
+  /** Some rule reads the request (`$(headers.x)`...): header rules then work on a copy, so templates see the headers as received. */
+  hasTemplates: boolean;
 }
+
+const isDynamic = (rules: Rules | null): boolean => rules !== null && [rules.replace, rules.add, rules.append].some((pairs) => pairs.some(([, t]) => t.constant === null));
 
 const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'TRACE']);
 const defined = (v: unknown): boolean => v !== undefined;
 
 function compile(config: RequestTransformerConfig): State {
   const method = config.http_method ?? null;
+  const uri = config.replace.uri === undefined ? null : compileTemplate(config.replace.uri);
+  const headers = compileRules(config, 'headers', true);
+  const query = compileRules(config, 'querystring', false);
+  const body = compileRules(config, 'body', false);
   return {
     method,
     isBodyToQuery: method !== null && BODYLESS_METHODS.has(method),
-    uri: config.replace.uri === undefined ? null : compileTemplate(config.replace.uri),
-    headers: compileRules(config, 'headers', true),
-    query: compileRules(config, 'querystring', false),
-    body: compileRules(config, 'body', false),
+    uri,
+    headers,
+    query,
+    body,
+    hasTemplates: (uri !== null && uri.constant === null) || isDynamic(headers) || isDynamic(query) || isDynamic(body),
   };
 }
 
@@ -64,8 +73,8 @@ export default definePlugin({
       if (state.isBodyToQuery) mergeBodyIntoQuery(ctx);
     }
     if (state.headers !== null) {
-      // A fresh object: the scope keeps the original headers for templates.
-      const headers = { ...ctx.headers };
+      // With templates, a fresh object: the scope keeps the original headers for them.
+      const headers = state.hasTemplates ? { ...ctx.headers } : ctx.headers;
       applyRules(headers, state.headers, scope, defined, true, 'host');
       ctx.headers = headers;
     }
