@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { send, snapshot, until } from '@gatehouse/test-kit';
 import { createDataPlane } from '@gatehouse/data-plane';
 import { HOST, setup } from './harness.ts';
+import { createSelfSigned } from '../../packages/control-plane/src/clustering/certs.ts';
 
 // nginx's lingering close after the platform's 413 (server/lingering.ts): a client that keeps
 // uploading past the limit, and goes on writing after the answer arrived, reads the whole 413
@@ -27,12 +29,11 @@ interface Upload {
  * (at most 32 MiB), writes 1 MiB more, then ends (`isEnding`) or just stops writing and keeps the
  * connection open. Resolves when the connection closed, or once the extra bytes are written when not ending.
  */
-function uploadPastLimit(port: number, isChunked: boolean, isEnding = true): Promise<Upload> {
+function uploadPastLimit(port: number, isChunked: boolean, isEnding = true, open: (port: number) => Socket = openPlain): Promise<Upload> {
   const head = `POST /upload HTTP/1.1\r\nHost: ${HOST}\r\n${isChunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${64 * LIMIT}`}\r\n\r\n`;
   const piece = isChunked ? Buffer.concat([Buffer.from(`${PIECE.length.toString(16)}\r\n`), PIECE, Buffer.from('\r\n')]) : PIECE;
   return new Promise((resolve, reject) => {
-    // allowHalfOpen: as an uploading client does, it goes on writing after the data plane's FIN.
-    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const socket = open(port);
     const result: Upload = { text: '', error: null, writtenAfter: 0 };
     let written = 0;
     socket.setEncoding('latin1');
@@ -52,7 +53,7 @@ function uploadPastLimit(port: number, isChunked: boolean, isEnding = true): Pro
       if (isEnding) socket.end();
       else resolve(result);
     };
-    socket.on('connect', () => {
+    socket.on('encrypted' in socket ? 'secureConnect' : 'connect', () => {
       socket.write(head);
       pump();
     });
@@ -60,6 +61,9 @@ function uploadPastLimit(port: number, isChunked: boolean, isEnding = true): Pro
     socket.on('data', () => socket.writableNeedDrain || pump());
   });
 }
+
+// allowHalfOpen: as an uploading client does, it goes on writing after the data plane's FIN.
+const openPlain = (port: number): Socket => connect({ port, host: '127.0.0.1', allowHalfOpen: true });
 
 /** A complete response: head and as many body bytes as its Content-Length. */
 function isComplete(text: string): boolean {
@@ -95,6 +99,20 @@ describe('lingering close after 413', () => {
       assert.equal(after.status, 200);
     });
   }
+
+  it('lingers on HTTP/1.1 over TLS too', async (t) => {
+    const pair = await createSelfSigned({ commonName: HOST, dnsNames: [HOST], isServer: true });
+    const dp = createDataPlane({ port: 0, tlsPort: 0, maxBodyBytes: LIMIT });
+    const { tlsPort } = (await dp.listen()) as { tlsPort: number };
+    t.after(() => dp.close());
+    dp.setPlatformCertificates([pair]);
+    dp.applySnapshot(snapshot({ hostnames: [HOST] }).service({ url: 'http://127.0.0.1:9' }).route({ paths: ['/'] }).build());
+    const openTls = (port: number): Socket => connectTls({ port, host: '127.0.0.1', servername: HOST, ca: pair.cert, ALPNProtocols: ['http/1.1'], allowHalfOpen: true } as Parameters<typeof connectTls>[0]);
+    for (let i = 0; i < 5; i++) {
+      assertTooLarge(await uploadPastLimit(tlsPort, false, true, openTls));
+      assertTooLarge(await uploadPastLimit(tlsPort, true, true, openTls));
+    }
+  });
 
   it('closes the connection when the client stops writing but keeps it open', async (t) => {
     const dp = createDataPlane({ port: 0, maxBodyBytes: LIMIT, statusPort: 0, lingering: { idleMs: 100 } });

@@ -100,11 +100,19 @@ const HTTP_LISTENERS = new Set(['bound socketOnEnd', 'bound socketOnDrain', 'onS
  * answer (the rest of the body, or anything pipelined after it) are never parsed as a request.
  */
 function detachHttpParser(socket: Socket): void {
-  const http = socket as Socket & { parser?: { _consumed?: boolean; unconsume?(): void } | null; _paused?: boolean };
+  const http = socket as Socket & { parser?: { _consumed?: boolean; unconsume?(): void } | null; _paused?: boolean; _handle?: { reading?: boolean; readStart?(): number } | null };
   const parser = http.parser;
   if (parser?._consumed === true && typeof parser.unconsume === 'function') {
     parser.unconsume();
     parser._consumed = false;
+    // While the parser read the handle, node:http stopped and started it itself (onSocketPause,
+    // onSocketResume), so the stream's own read state is stale and resume() would not start it
+    // again (seen on TLS sockets): start it as onSocketResume does.
+    const handle = http._handle;
+    if (handle?.reading === false && typeof handle.readStart === 'function') {
+      handle.reading = true;
+      handle.readStart();
+    }
   }
   socket.removeAllListeners('data');
   for (const event of ['end', 'drain', 'pause', 'resume'] as const) {
