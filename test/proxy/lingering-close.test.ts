@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { send, snapshot, until } from '@gatehouse/test-kit';
 import { createDataPlane } from '@gatehouse/data-plane';
 import { HOST, setup } from './harness.ts';
@@ -107,7 +107,7 @@ describe('lingering close after 413', () => {
     t.after(() => dp.close());
     dp.setPlatformCertificates([pair]);
     dp.applySnapshot(snapshot({ hostnames: [HOST] }).service({ url: 'http://127.0.0.1:9' }).route({ paths: ['/'] }).build());
-    const openTls = (port: number): Socket => connectTls({ port, host: '127.0.0.1', servername: HOST, ca: pair.cert, ALPNProtocols: ['http/1.1'], allowHalfOpen: true } as Parameters<typeof connectTls>[0]);
+    const openTls = (port: number): Socket => connectTls({ port, host: '127.0.0.1', servername: HOST, ca: pair.cert, ALPNProtocols: ['http/1.1'], allowHalfOpen: true } as ConnectionOptions);
     for (let i = 0; i < 5; i++) {
       assertTooLarge(await uploadPastLimit(tlsPort, false, true, openTls));
       assertTooLarge(await uploadPastLimit(tlsPort, true, true, openTls));
