@@ -20,8 +20,8 @@ const CASES: Array<[name: string, chain: string, path: string]> = [
 ];
 
 export async function runPluginsBench(options: { seconds?: number; rounds?: number; connections?: number } = {}): Promise<string> {
-  const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 4);
-  const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 5);
+  const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 2);
+  const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 10);
   const connections = options.connections ?? 50;
   const upstream = await startServer([NODE, here('proxy/upstream.ts')], 1);
   try {

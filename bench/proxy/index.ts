@@ -7,7 +7,7 @@ import { fmt, fmtRatio, pairedRatio, runRounds, type Contestant, type Contestant
 // The proxy benchmark (issue 4): one run, loopback, bounded. Every case proxies to the same upstream;
 // the proxy under test gets CPU 0 to itself, the load generator and the upstream share CPU 1. All
 // cases stay up for the whole run and are loaded in interleaved rounds (rounds.ts): BENCH_ROUNDS
-// rounds (5) of BENCH_SECONDS (4) per case. Ratios are paired within a round; medians are reported.
+// rounds (10) of BENCH_SECONDS (2) per case. Ratios are paired within a round; medians are reported.
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const NODE = process.execPath;
@@ -15,8 +15,8 @@ const NODE = process.execPath;
 export interface ProxyBenchResult { cases: ContestantResult[]; rounds: number; seconds: number }
 
 export async function runProxyBench(options: { seconds?: number; rounds?: number; connections?: number } = {}): Promise<ProxyBenchResult> {
-  const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 4);
-  const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 5);
+  const seconds = options.seconds ?? Number(process.env.BENCH_SECONDS ?? 2);
+  const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 10);
   const connections = options.connections ?? 50;
   const upstream = await startServer([NODE, here('upstream.ts')], 1);
   const port = String(upstream.port);
