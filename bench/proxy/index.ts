@@ -8,6 +8,8 @@ import { fmt, fmtRatio, pairedRatio, runRounds, type Contestant, type Contestant
 // the proxy under test gets CPU 0 to itself, the load generator and the upstream share CPU 1. All
 // cases stay up for the whole run and are loaded in interleaved rounds (rounds.ts): BENCH_ROUNDS
 // rounds (10) of BENCH_SECONDS (2) per case. Ratios are paired within a round; medians are reported.
+// BENCH_BUN=<path to a bun binary> adds Gatehouse's same data plane run by Bun (gatehouse-bun.ts), as
+// a measured alternative to node:http for the stretch target; unset, the run is Node and nginx only.
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const NODE = process.execPath;
@@ -28,6 +30,8 @@ export async function runProxyBench(options: { seconds?: number; rounds?: number
     { name: 'gatehouse, 1 route', start: () => startServer([NODE, here('gatehouse.ts'), port, '1'], 0), host: 'bench.localhost', path: '/r0/items' },
     { name: 'gatehouse, 1,000 routes', start: () => startServer([NODE, here('gatehouse.ts'), port, '1000'], 0), host: 'bench.localhost', path: '/r500/items' },
   ];
+  const bun = process.env.BENCH_BUN;
+  if (bun) contestants.push({ name: 'gatehouse on Bun, 1 route', start: () => startServer([bun, here('gatehouse-bun.ts'), port, '1'], 0), host: 'bench.localhost', path: '/r0/items' });
   if (hasNginx()) contestants.push({ name: 'nginx (1 worker, keepalive)', start: () => startNginx(upstream.port, 0) });
   try {
     const cases = await runRounds(contestants, { rounds, seconds, connections, loadCpu: 1, log: (line) => process.stderr.write(`proxy ${line}\n`) });
@@ -57,6 +61,8 @@ export function printProxyTable(result: ProxyBenchResult): string {
   ratio(`Gatehouse / best Node gateway library, ${bestLib?.name} (target ≥ 2.0)`, gh, bestLib);
   ratio('Gatehouse / nginx (stretch ≥ 0.5)', gh, by('nginx'));
   ratio('Gatehouse 1,000 routes / 1 route (target ≥ 0.95)', by('gatehouse, 1,000'), gh);
+  ratio('Gatehouse on Bun / on Node', by('gatehouse on Bun'), gh);
+  ratio('Gatehouse on Bun / nginx', by('gatehouse on Bun'), by('nginx'));
   lines.push(
     '',
     `Load: ${hasWrk() ? 'wrk' : 'autocannon'} on CPU 1 with the upstream; proxy under test alone on CPU 0. ${result.rounds} interleaved rounds of ${result.seconds} s per case;`,
