@@ -25,6 +25,7 @@ export async function runProxyBench(options: { seconds?: number; rounds?: number
   const contestants: Contestant[] = [
     { name: 'direct (upstream alone)', start: () => startServer([NODE, here('upstream.ts')], 0) },
     { name: 'node:http + undici (bare)', start: () => startServer([NODE, here('bare-proxy.ts'), port], 0) },
+    { name: 'node:http + undici dispatch (floor)', start: () => startServer([NODE, here('dispatch-floor.ts'), port], 0) },
     { name: 'http-proxy', start: () => startServer([NODE, here('http-proxy-lib.ts'), port], 0) },
     { name: '@fastify/http-proxy', start: () => startServer([NODE, here('fastify-proxy-lib.ts'), port], 0) },
     { name: 'gatehouse, 1 route', start: () => startServer([NODE, here('gatehouse.ts'), port, '1'], 0), host: 'bench.localhost', path: '/r0/items' },
@@ -55,7 +56,8 @@ export function printProxyTable(result: ProxyBenchResult): string {
     if (a && b) ratios.push(`- ${label}: ${fmtRatio(pairedRatio(a, b))}; CPU per request ${fmt(b.cpuUsPerRequest / a.cpuUsPerRequest, 2)}x`);
   };
   ratio('Gatehouse / direct', gh, by('direct'));
-  ratio('Gatehouse / bare node:http + undici (target ≥ 1.0)', gh, by('node:http'));
+  ratio('Gatehouse / bare node:http + undici (target ≥ 1.0)', gh, by('node:http + undici (bare)'));
+  ratio('Gatehouse / node:http + undici dispatch floor (no routing, no headers work)', gh, by('node:http + undici dispatch'));
   const libs = [by('http-proxy'), by('@fastify')].filter(Boolean) as ContestantResult[];
   const bestLib = libs.sort((a, b) => b.rps - a.rps)[0];
   ratio(`Gatehouse / best Node gateway library, ${bestLib?.name} (target ≥ 2.0)`, gh, bestLib);
