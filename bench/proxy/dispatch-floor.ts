@@ -13,6 +13,7 @@ class Forward implements Dispatcher.DispatchHandler {
   constructor(res: ServerResponse) {
     this.res = res;
   }
+  onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
     delete headers['connection'];
     delete headers['keep-alive'];
