@@ -210,7 +210,8 @@ function proxy(req: IncomingMessage, res: Exchange, buffered: Buffer | null): vo
     headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
     headers['x-forwarded-path'] = ctx.rawPath;
   }
-  headers['via'] = appendHeader(req.headers.via, `${req.httpVersionMajor === 2 ? '2' : req.httpVersion} ${plane.serverToken}`);
+  const via = req.httpVersionMajor === 1 && req.httpVersionMinor === 1 ? plane.viaToken : `${req.httpVersionMajor === 2 ? '2' : req.httpVersion} ${plane.serverToken}`;
+  headers['via'] = appendHeader(req.headers.via, via);
   headers['x-kong-request-id'] = res.requestId;
 
   let body: Buffer | IncomingMessage | AsyncIterable<Buffer> | null = null;

@@ -40,10 +40,17 @@ export function realClientIp(src: IncomingHttpHeaders, peer: string): string {
   return typeof value === 'string' && isIP(value.trim()) !== 0 ? value.trim() : peer;
 }
 
+const RESPONSE_HOP_BY_HOP_NAMES = [...RESPONSE_HOP_BY_HOP];
+
 /** Removes hop-by-hop headers from an upstream response's headers, in place. */
 export function stripResponseHopByHop(headers: Headers): void {
-  const named = connectionTokens(headers.connection);
-  for (const name of RESPONSE_HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  const connection = headers.connection;
+  // The common upstream answer says only `keep-alive` or `close`: no other header is named.
+  const named = connection === undefined || connection === 'keep-alive' || connection === 'close' ? null : connectionTokens(connection);
+  for (let i = 0; i < RESPONSE_HOP_BY_HOP_NAMES.length; i++) {
+    const name = RESPONSE_HOP_BY_HOP_NAMES[i]!;
+    if (headers[name] !== undefined) delete headers[name];
+  }
   if (named !== null) for (const name of named) delete headers[name];
 }
 
