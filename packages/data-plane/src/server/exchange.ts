@@ -7,7 +7,7 @@ import { runBodyFilter, runHeaderFilter, runLog } from '../pipeline/runner.ts';
 import { DP_ERRORS } from '../errors.ts';
 import { EMPTY_CHAIN, type Chain } from '../pipeline/chain.ts';
 import { releaseGateway, type CompiledGateway, type RouteTarget } from './gateway.ts';
-import { appendHeader, stripResponseHopByHop } from './headers.ts';
+import { appendHeader, endToEndResponseHeaders } from './headers.ts';
 import { defaultMessage, errorBody, negotiate, writeGenerated, type ErrorType } from './responses.ts';
 import type { PoolRegistry } from '../upstream/pools.ts';
 import type { TelemetryRecorder } from '../telemetry/recorder.ts';
@@ -209,8 +209,7 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
     if (status < 200) return; // 1xx: node:http answers Expect itself; upgrades are not proxied yet.
     const plane = this.plane!;
     const now = performance.now();
-    const headers = upstreamHeaders as Headers;
-    stripResponseHopByHop(headers);
+    const headers = endToEndResponseHeaders(upstreamHeaders as Headers);
     // Reference §3.1: the Via version is the upstream's, 2 for grpc services.
     headers['via'] = appendHeader(headers['via'], this.target!.upstream!.isGrpc ? `2 ${plane.serverToken}` : plane.viaToken);
     if (headers['server'] === undefined) headers['server'] = plane.serverToken;
@@ -250,10 +249,8 @@ export class Exchange extends ServerResponse<IncomingMessage> implements Dispatc
       peerResponded(this, status);
       releasePeer(this);
     }
-    const headers = upstreamHeaders as Headers;
-    const protocol = headers['upgrade'];
-    stripResponseHopByHop(headers);
-    headers['upgrade'] = protocol;
+    const headers = endToEndResponseHeaders(upstreamHeaders as Headers);
+    headers['upgrade'] = upstreamHeaders['upgrade'];
     headers['connection'] = 'Upgrade';
     headers['via'] = appendHeader(headers['via'], plane.viaToken);
     if (headers['server'] === undefined) headers['server'] = plane.serverToken;

@@ -40,18 +40,21 @@ export function realClientIp(src: IncomingHttpHeaders, peer: string): string {
   return typeof value === 'string' && isIP(value.trim()) !== 0 ? value.trim() : peer;
 }
 
-const RESPONSE_HOP_BY_HOP_NAMES = [...RESPONSE_HOP_BY_HOP];
-
-/** Removes hop-by-hop headers from an upstream response's headers, in place. */
-export function stripResponseHopByHop(headers: Headers): void {
-  const connection = headers.connection;
+/**
+ * An upstream response's headers without the hop-by-hop ones, as a new object: copying the rest is
+ * cheaper than deleting from undici's object, which would leave it (and every header added after)
+ * in V8's slow dictionary mode.
+ */
+export function endToEndResponseHeaders(upstream: Headers): Headers {
+  const out: Headers = {};
+  for (const name in upstream) if (!RESPONSE_HOP_BY_HOP.has(name)) out[name] = upstream[name];
+  const connection = upstream.connection;
   // The common upstream answer says only `keep-alive` or `close`: no other header is named.
-  const named = connection === undefined || connection === 'keep-alive' || connection === 'close' ? null : connectionTokens(connection);
-  for (let i = 0; i < RESPONSE_HOP_BY_HOP_NAMES.length; i++) {
-    const name = RESPONSE_HOP_BY_HOP_NAMES[i]!;
-    if (headers[name] !== undefined) delete headers[name];
+  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
+    const named = connectionTokens(connection);
+    if (named !== null) for (const name of named) delete out[name];
   }
-  if (named !== null) for (const name of named) delete headers[name];
+  return out;
 }
 
 /** Appends to a possibly repeated header, comma-separated (RFC 9110 §5.3). */
