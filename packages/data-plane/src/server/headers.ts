@@ -18,13 +18,19 @@ function connectionTokens(value: string | string[] | undefined): string[] | null
   return out.length === 0 ? null : out;
 }
 
+/** The common Connection header, naming no other header: `keep-alive` or `close` alone. */
+const isPlainConnection = (value: string | string[]): boolean => value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close';
+
 /** The client's headers without hop-by-hop ones: what plugins see and the upstream gets. */
 export function forwardableRequestHeaders(src: IncomingHttpHeaders): Headers {
   const out: Headers = {};
   // HTTP/2 pseudo-headers (`:authority`, `:path`...) are not headers to forward.
   for (const name of Object.keys(src)) if (!HOP_BY_HOP.has(name) && name.charCodeAt(0) !== 58) out[name] = src[name];
-  const named = connectionTokens(src.connection);
-  if (named !== null) for (const name of named) if (name !== 'host') delete out[name];
+  const connection = src.connection;
+  if (connection !== undefined && !isPlainConnection(connection)) {
+    const named = connectionTokens(connection);
+    if (named !== null) for (const name of named) if (name !== 'host') delete out[name];
+  }
   // Reference §3.2: TE is forwarded only as `trailers` (gRPC needs it), as Kong's template does.
   const te = src.te;
   if (typeof te === 'string' && TE_TRAILERS.test(te)) out.te = 'trailers';
@@ -49,8 +55,7 @@ export function endToEndResponseHeaders(upstream: Headers): Headers {
   const out: Headers = {};
   for (const name in upstream) if (!RESPONSE_HOP_BY_HOP.has(name)) out[name] = upstream[name];
   const connection = upstream.connection;
-  // The common upstream answer says only `keep-alive` or `close`: no other header is named.
-  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
+  if (connection !== undefined && !isPlainConnection(connection)) {
     const named = connectionTokens(connection);
     if (named !== null) for (const name of named) delete out[name];
   }
