@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
-import { proxyGet, runCli, startUpstream, tempConfig } from './harness.ts';
+import { proxyGet, runCli, startUpstream, tempConfig, proxyGetOnceServed } from './harness.ts';
 
 const kongYaml = (port: number, r1Path = '/r1') => `_format_version: "3.0"
 services:
@@ -81,7 +81,7 @@ describe('gatehouse apply|diff|dump', () => {
     assert.match(applied.stdout, /6 created, 0 updated, 0 deleted/);
     assert.deepEqual(await countEntities(), [1, 2, 3]);
 
-    const r1 = await proxyGet(platform.proxyPort, hostname, '/r1/a');
+    const r1 = await proxyGetOnceServed(200, platform.proxyPort, hostname, '/r1/a');
     assert.equal(r1.status, 200, r1.body);
     let seen = upstream.requests.at(-1)!;
     assert.equal(seen.url, '/base/a');
@@ -101,7 +101,7 @@ describe('gatehouse apply|diff|dump', () => {
     const applied = await cli('apply', '-f', path, '-g', 'decl');
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /^ {2}~ update route 'r1' in service 'echo'\n {6}paths: \["\/r1"\] -> \["\/one"\]\n1 change: 0 to create, 1 to update, 0 to delete\./);
-    assert.equal((await proxyGet(platform.proxyPort, hostname, '/one/x')).status, 200);
+    assert.equal((await proxyGetOnceServed(200, platform.proxyPort, hostname, '/one/x')).status, 200);
 
     // Removing the top-level plugin plans one delete.
     const without = kongYaml(upstream.port, '/one').replace(/plugins:\n- name: request-transformer\n {2}route: r2\n.*\n$/, '');

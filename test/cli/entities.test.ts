@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
-import { proxyGet, runCli, startUpstream, tempConfig } from './harness.ts';
+import { runCli, startUpstream, tempConfig, proxyGetOnceServed } from './harness.ts';
 
 describe('gatehouse services|routes|plugins', () => {
   let platform: RunningPlatform;
@@ -45,7 +45,7 @@ describe('gatehouse services|routes|plugins', () => {
     const got = JSON.parse((await runCli(['routes', 'get', 'r1', '-g', 'quick', '--json'], env)).stdout);
     assert.deepEqual(got.paths, ['/r1']);
 
-    const res = await proxyGet(platform.proxyPort, hostname, '/r1/x');
+    const res = await proxyGetOnceServed(200, platform.proxyPort, hostname, '/r1/x');
     assert.equal(res.status, 200, res.body);
     assert.equal(upstream.requests.at(-1)?.url, '/base/x');
     assert.equal(upstream.requests.at(-1)?.headers['x-added'], 'yes');

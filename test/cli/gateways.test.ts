@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
-import { proxyGet, runCli, startUpstream, tempConfig } from './harness.ts';
+import { runCli, startUpstream, tempConfig, proxyGetOnceServed } from './harness.ts';
 
 describe('gatehouse gateways', () => {
   let platform: RunningPlatform;
@@ -39,7 +39,7 @@ describe('gatehouse gateways', () => {
     const svc = await platform.api('POST', `/v2/control-planes/${json.id}/core-entities/services`, { name: 'up', url: `http://127.0.0.1:${upstream.port}` });
     assert.equal(svc.status, 201);
     await platform.api('POST', `/v2/control-planes/${json.id}/core-entities/services/up/routes`, { name: 'r', paths: ['/'] });
-    const res = await proxyGet(platform.proxyPort, hostname, '/hello');
+    const res = await proxyGetOnceServed(200, platform.proxyPort, hostname, '/hello');
     assert.equal(res.status, 200, res.body);
     assert.equal(upstream.requests.at(-1)?.url, '/hello');
   });

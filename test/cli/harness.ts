@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { send, type Reply } from '@gatehouse/test-kit';
+import { send, until, type Reply } from '@gatehouse/test-kit';
 
 export { startUpstream } from '@gatehouse/test-kit';
 
@@ -40,3 +40,13 @@ export function runCli(args: string[], env: Record<string, string | undefined>, 
 
 /** GET through the proxy with a Host header, so no DNS is involved. */
 export const proxyGet = (port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<Reply> => send(port, host, path, { headers });
+
+/**
+ * The first GET after a configuration change: the data plane gets the change a few milliseconds after
+ * the API answered, so this asks again (for up to 10 s) until the answer has `status`, and returns it.
+ */
+export const proxyGetOnceServed = (status: number, port: number, host: string, path: string, headers: Record<string, string> = {}): Promise<Reply> =>
+  until(`${path} on ${host} to answer ${status}`, async () => {
+    const reply = await proxyGet(port, host, path, headers);
+    return reply.status === status ? reply : undefined;
+  });

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPlatform, type RunningPlatform } from '@gatehouse/test-kit/platform.ts';
 import { CA_CERT, EC_CERT, EC_KEY, RSA_CERT, RSA_KEY } from '../../packages/control-plane/src/api/core-entities-certs.fixtures.ts';
-import { proxyGet, runCli, startUpstream, tempConfig } from './harness.ts';
+import { proxyGet, runCli, startUpstream, tempConfig, proxyGetOnceServed } from './harness.ts';
 
 const indent = (pem: string, spaces: number) => pem.trim().split('\n').join('\n' + ' '.repeat(spaces));
 
@@ -98,7 +98,7 @@ describe('a Kong declarative file with upstreams, consumers, groups and certific
     assert.deepEqual((await api('/consumer_groups/gold/consumers')).body.data.map((c: any) => c.username), ['alice']);
     assert.deepEqual((await api('/certificates')).body.data[0].snis, ['shop.example.test']);
 
-    const without = await proxyGet(platform.proxyPort, hostname, '/orders/1');
+    const without = await proxyGetOnceServed(401, platform.proxyPort, hostname, '/orders/1');
     assert.equal(without.status, 401, without.body);
     const wrong = await proxyGet(platform.proxyPort, hostname, '/orders/1', { apikey: 'nope' });
     assert.equal(wrong.status, 401, wrong.body);
