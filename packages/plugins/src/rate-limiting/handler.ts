@@ -78,9 +78,12 @@ function decide(ctx: PluginContext, state: State, at: KeyCache, now: number, usa
     let remaining = 0;
     let window = 0;
     let reset = 0;
-    const blocked: Record<string, string> | null = stop === -1 ? null : {};
+    const isBlocked = stop !== -1;
+    // Allowed: the headers go on the response (Kong's kong.response.set_header); blocked: on the 429.
+    const out: Record<string, string> = isBlocked ? {} : (ctx.addedResponseHeaders ??= {});
+    const isShown = !config.hide_client_headers;
     for (let i = 0; i < n; i++) {
-      const current = Math.max(0, limits[i] - usage[i] - (stop === -1 || stop === i ? 1 : 0));
+      const current = Math.max(0, limits[i] - usage[i] - (!isBlocked || stop === i ? 1 : 0));
       const size = WINDOW_SECONDS[periods[i]];
       // The most restrictive window: the least remaining, then the longer window.
       if (limit === -1 || current < remaining || (current === remaining && size > window)) {
@@ -89,27 +92,20 @@ function decide(ctx: PluginContext, state: State, at: KeyCache, now: number, usa
         window = size;
         reset = secondsLeft(periods[i], at.starts[i], now);
       }
-      if (config.hide_client_headers) continue;
-      if (blocked === null) {
-        ctx.setResponseHeader(state.limitHeaders[i], state.limitValues[i]);
-        ctx.setResponseHeader(state.remainingHeaders[i], String(current));
-      } else {
-        blocked[state.limitHeaders[i]] = state.limitValues[i];
-        blocked[state.remainingHeaders[i]] = String(current);
+      if (isShown) {
+        out[state.limitHeaders[i]] = state.limitValues[i];
+        out[state.remainingHeaders[i]] = String(current);
       }
     }
-    if (blocked !== null) {
-      if (!config.hide_client_headers) {
-        blocked['ratelimit-limit'] = String(limit);
-        blocked['ratelimit-remaining'] = String(remaining);
-        blocked['ratelimit-reset'] = String(reset);
-      }
-      blocked['retry-after'] = String(reset);
-      return ctx.error(config.error_code, config.error_message, blocked);
+    if (isShown) {
+      out['ratelimit-limit'] = String(limit);
+      out['ratelimit-remaining'] = String(remaining);
+      out['ratelimit-reset'] = String(reset);
     }
-    ctx.setResponseHeader('ratelimit-limit', String(limit));
-    ctx.setResponseHeader('ratelimit-remaining', String(remaining));
-    ctx.setResponseHeader('ratelimit-reset', String(reset));
+    if (isBlocked) {
+      out['retry-after'] = String(reset);
+      return ctx.error(config.error_code, config.error_message, out);
+    }
   }
   const counted = state.counters.increment(at.keys, state.ttls, 1);
   // Kong increments in a timer after the decision: a failed increment never fails the request.
