@@ -1,7 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { mkdir, readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { pino } from 'pino';
 import type { Snapshot } from '@gatehouse/schema';
 import type { GatewayHealth } from '../server/data-plane.ts';
 import { PLUGIN_HANDLERS } from '@gatehouse/plugins';
@@ -11,7 +9,7 @@ import { createLimitsPrimary } from '../limits/ipc-store.ts';
 import { createSnapshotCache } from './cache.ts';
 import { HEARTBEAT_MS } from './protocol.ts';
 import { createSyncClient, healthReportInterval } from './client.ts';
-import { persistentNodeId, type RunDataPlaneOptions } from './run.ts';
+import { prepareNode, type RunDataPlaneOptions } from './run.ts';
 import type { FromWorker, ToWorker, WorkerOptions } from './fleet-worker.ts';
 
 // A data-plane node with several worker processes (node:cluster). Decision: the primary holds the
@@ -49,15 +47,7 @@ const RESTART_DELAY_MS = 1000;
  * @example const node = await runFleetPrimary({ controlPlane, certFile, keyFile, caFile, workers: 2, port: 0, version });
  */
 export async function runFleetPrimary(options: FleetNodeOptions) {
-  const logger = options.logger ?? pino({ level: process.env.GATEHOUSE_LOG_LEVEL || 'info' });
-  const dataDir = options.dataDir ?? '.gatehouse-dp';
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const [cert, key, ca, nodeId] = await Promise.all([
-    readFile(options.certFile, 'utf8'),
-    readFile(options.keyFile, 'utf8'),
-    options.caFile ? readFile(options.caFile, 'utf8') : Promise.resolve(undefined),
-    persistentNodeId(dataDir),
-  ]);
+  const { logger, dataDir, cert, key, ca, nodeId } = await prepareNode(options);
 
   const snapshots = new Map<string, Snapshot>();
   const challenges = new Map<string, string>();

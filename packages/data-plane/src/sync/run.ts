@@ -38,6 +38,20 @@ export interface RunningDataPlane {
   close(): Promise<void>;
 }
 
+/** What a node needs before it connects: its logger, data directory, cluster credentials and stable id. */
+export async function prepareNode(options: RunDataPlaneOptions): Promise<{ logger: Logger; dataDir: string; cert: string; key: string; ca: string | undefined; nodeId: string }> {
+  const logger = options.logger ?? pino({ level: process.env.GATEHOUSE_LOG_LEVEL || 'info' });
+  const dataDir = options.dataDir ?? '.gatehouse-dp';
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const [cert, key, ca, nodeId] = await Promise.all([
+    readFile(options.certFile, 'utf8'),
+    readFile(options.keyFile, 'utf8'),
+    options.caFile ? readFile(options.caFile, 'utf8') : Promise.resolve(undefined),
+    persistentNodeId(dataDir),
+  ]);
+  return { logger, dataDir, cert, key, ca, nodeId };
+}
+
 export async function persistentNodeId(dir: string): Promise<string> {
   const file = join(dir, 'node-id');
   try {
@@ -58,15 +72,7 @@ export async function persistentNodeId(dir: string): Promise<string> {
  * const dp = await runDataPlane({ controlPlane: 'https://abc.cp.localhost:8005', certFile: 'dp.crt', keyFile: 'dp.key', caFile: 'ca.crt', version: '0.1.0' });
  */
 export async function runDataPlane(options: RunDataPlaneOptions): Promise<RunningDataPlane> {
-  const logger = options.logger ?? pino({ level: process.env.GATEHOUSE_LOG_LEVEL || 'info' });
-  const dataDir = options.dataDir ?? '.gatehouse-dp';
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const [cert, key, ca, nodeId] = await Promise.all([
-    readFile(options.certFile, 'utf8'),
-    readFile(options.keyFile, 'utf8'),
-    options.caFile ? readFile(options.caFile, 'utf8') : Promise.resolve(undefined),
-    persistentNodeId(dataDir),
-  ]);
+  const { logger, dataDir, cert, key, ca, nodeId } = await prepareNode(options);
   const dataPlane = createDataPlane({ host: options.host, port: options.port ?? 8000, maxBodyBytes: options.maxBodyBytes, logger: logger.child({ part: 'data-plane' }), version: options.version });
   const { port } = await dataPlane.listen();
   const client = createSyncClient({
